@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DG_APP_H
+#define DG_APP_H
+
+/**
+ * @file
+ * State shared by the appliance's main, port setup, workers and management loop.
+ * Written by the main lcore before workers start; read-only afterwards except for the
+ * per-worker counters (one writer each) and the quit flag.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+
+#include "dg_config.h"
+
+enum {
+	DG_MAX_PORTS = 2 * DG_CONFIG_MAX_PAIRS,
+	DG_MAX_WORKERS = DG_CONFIG_MAX_LCORES,
+	DG_MAX_RXQ_PER_WORKER = DG_MAX_PORTS,
+	DG_DRAIN_US = 100, /**< longest a forwarded frame waits in a TX buffer */
+};
+
+/** Which side of the bump in the wire a port is on. */
+enum dg_port_side {
+	DG_SIDE_SUBSCRIBER, /**< queries arriving here are filtered */
+	DG_SIDE_NETWORK,    /**< frames arriving here are forwarded, whatever they hold */
+};
+
+struct dg_port {
+	uint16_t id;               /**< DPDK port id */
+	uint16_t peer;             /**< index in dg_app.ports of the other side */
+	uint16_t nq;               /**< RX/TX queues configured (one per worker up to this) */
+	enum dg_port_side side;
+	char name[RTE_ETH_NAME_MAX_LEN];
+};
+
+/** Counters one worker keeps for one port; only that worker writes them. */
+struct dg_port_counters {
+	uint64_t rx;      /**< frames received */
+	uint64_t tx;      /**< frames handed to the NIC and accepted */
+	uint64_t dropped; /**< frames the NIC did not accept (TX ring full) */
+};
+
+/* One writer per counter: a relaxed store of load+n is a plain add on x86 and never tears. */
+static inline void
+dg_cnt_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t
+dg_cnt_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/** One RX queue a worker polls, and where its frames go. */
+struct dg_rxq {
+	uint16_t port;  /**< index in dg_app.ports */
+	uint16_t queue;
+};
+
+struct dg_worker {
+	unsigned int lcore;
+	unsigned int index;        /**< worker number: its queue id on every port */
+	unsigned int n_rxq;
+	struct dg_rxq rxq[DG_MAX_RXQ_PER_WORKER];
+	struct rte_eth_dev_tx_buffer *txb[DG_MAX_PORTS]; /**< by port index; NULL if unused */
+	struct dg_port_counters cnt[DG_MAX_PORTS] __rte_cache_aligned;
+} __rte_cache_aligned;
+
+struct dg_app {
+	struct dg_config cfg;
+	unsigned int n_ports;
+	struct dg_port ports[DG_MAX_PORTS];
+	unsigned int n_workers;
+	struct dg_worker *workers[DG_MAX_WORKERS];
+	struct rte_mempool *pool;
+	volatile bool quit;        /**< set by the management core; workers poll it */
+	uint64_t start_tsc;
+};
+
+/* dg_ports.c */
+int dg_ports_setup(struct dg_app *app, char *err, size_t errlen);
+void dg_ports_close(struct dg_app *app);
+
+/* dg_worker.c */
+int dg_worker_main(void *arg);
+
+/* dg_mgmt.c */
+/** Run the management loop on the calling (main) lcore until quit. */
+void dg_mgmt_loop(struct dg_app *app);
+/** Print the per-port summary (after the workers stopped). */
+void dg_mgmt_summary(const struct dg_app *app, FILE *out);
+/** Sum one port's counters over all workers. */
+void dg_mgmt_port_totals(const struct dg_app *app, unsigned int port,
+			 struct dg_port_counters *out);
+/** Ask the loop to stop (async-signal-safe). */
+void dg_mgmt_request_stop(void);
+
+#endif /* DG_APP_H */

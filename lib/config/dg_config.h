@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DG_CONFIG_H
+#define DG_CONFIG_H
+
+/**
+ * @file
+ * The appliance's INI configuration (read with inih), validated before any port is
+ * touched. Every error names the file and line: `FILE:LINE: reason`.
+ *
+ * Sections and keys (see docs/config.md for the full reference):
+ *  - [eal]     args (whitespace-split EAL options), vdev (repeatable)
+ *  - [ports]   pair = SUBSCRIBER NETWORK (repeatable; DPDK port names), rx_desc, tx_desc,
+ *              mbufs
+ *  - [workers] lcores (list like 1,3-4), burst
+ *  - [mgmt]    stats_interval, run_for, idle_exit (seconds)
+ *
+ * No DPDK here: the config is checked before the EAL starts.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+	DG_CONFIG_MAX_EAL_ARGS = 64,
+	DG_CONFIG_MAX_PAIRS = 16,
+	DG_CONFIG_MAX_LCORES = 128,
+	DG_CONFIG_PORT_NAME_MAX = 64,
+	DG_CONFIG_ERR_MAX = 512,
+	DG_CONFIG_BURST_MAX = 256,
+};
+
+/** One bump-in-the-wire pair: frames from one side leave by the other. */
+struct dg_config_pair {
+	char sub[DG_CONFIG_PORT_NAME_MAX]; /**< subscriber side port (queries filtered) */
+	char net[DG_CONFIG_PORT_NAME_MAX]; /**< network side port (never filtered) */
+	unsigned int line;                 /**< config line, for later errors */
+};
+
+struct dg_config {
+	const char *path;                           /**< file this was read from */
+	unsigned int n_eal;                         /**< EAL arguments from [eal] */
+	char *eal[DG_CONFIG_MAX_EAL_ARGS];          /**< owned strings */
+	unsigned int n_pairs;
+	struct dg_config_pair pairs[DG_CONFIG_MAX_PAIRS];
+	unsigned int n_workers;                     /**< 0: every non-main lcore */
+	uint16_t workers[DG_CONFIG_MAX_LCORES];     /**< worker lcore ids */
+	unsigned int burst;                         /**< rx burst size (1..256) */
+	unsigned int rx_desc, tx_desc;              /**< ring sizes per queue */
+	unsigned int mbufs;                         /**< mbuf pool size (0: computed) */
+	unsigned int stats_interval;                /**< s between live lines, 0 = off */
+	unsigned int run_for;                       /**< s until stop, 0 = until signal */
+	unsigned int idle_exit;                     /**< s without rx until stop, 0 = never */
+};
+
+/** Set every field to its default (no pairs, no EAL args). */
+void dg_config_defaults(struct dg_config *c);
+
+/**
+ * Read and validate a config file into @p c (which dg_config_defaults() prepared).
+ *
+ * @param err  Receives `FILE:LINE: reason` (or `FILE: reason`) on failure.
+ * @return 0, or
+ *   - -ENOENT / -EACCES / -EIO: the file cannot be read (errno from fopen),
+ *   - -EINVAL: a syntax error, unknown section or key, or a bad value,
+ *   - -E2BIG: too many EAL arguments, pairs or lcores,
+ *   - -ENOMEM: out of memory.
+ */
+int dg_config_load(struct dg_config *c, const char *path, char *err, size_t errlen);
+
+/**
+ * Apply one `key = value` of @p section as if it stood on @p line of the file (used by
+ * the loader, and by command-line overrides such as --run-for).
+ *
+ * @return 0, or -EINVAL / -E2BIG / -ENOMEM with a reason (without file:line) in @p err.
+ */
+int dg_config_set(struct dg_config *c, const char *section, const char *key,
+		  const char *value, char *err, size_t errlen);
+
+/**
+ * Checks that need the whole file: at least one pair, no port used twice.
+ * @return 0 or -EINVAL with `FILE:LINE: reason` in @p err.
+ */
+int dg_config_validate(const struct dg_config *c, char *err, size_t errlen);
+
+/** Free what dg_config_load() allocated. */
+void dg_config_free(struct dg_config *c);
+
+/**
+ * Parse a list of lcore ids like "1,3-5" into @p out.
+ * @return the count, or -EINVAL (syntax, id >= DG_CONFIG_MAX_LCORES, duplicate, empty),
+ *   -E2BIG (more than @p max).
+ */
+int dg_config_parse_lcores(const char *s, uint16_t *out, unsigned int max);
+
+/**
+ * Parse an unsigned decimal integer in [min, max] (no sign, no trailing junk).
+ * @return 0 or -EINVAL (not a number) / -ERANGE (outside [min, max]).
+ */
+int dg_config_parse_uint(const char *s, unsigned long min, unsigned long max,
+			 unsigned long *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DG_CONFIG_H */

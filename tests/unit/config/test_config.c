@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dg_config.h"
+#include "dg_test.h"
+
+static char path[64];
+static char err[DG_CONFIG_ERR_MAX];
+
+/* Write @p text to a temp file and load it; the result and message go to rc/err. */
+static int
+load_text(struct dg_config *c, const char *text)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/dg-test-config-XXXXXX");
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	dg_config_defaults(c);
+	err[0] = '\0';
+	int rc = dg_config_load(c, path, err, sizeof(err));
+	unlink(path);
+	return rc;
+}
+
+/* The message must start with PATH:LINE: and contain @p what. */
+static void
+expect_error(const char *text, int want_rc, unsigned int line, const char *what)
+{
+	struct dg_config c;
+	char prefix[96];
+	int rc = load_text(&c, text);
+
+	CU_ASSERT_EQUAL(rc, want_rc);
+	snprintf(prefix, sizeof(prefix), "%s:%u: ", path, line);
+	if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, what) == NULL) {
+		fprintf(stderr, "\n  got '%s', want '%s...%s'\n", err, prefix, what);
+		CU_FAIL("error message");
+	}
+	dg_config_free(&c);
+}
+
+static const char *good =
+	"; comment\n"
+	"[eal]\n"
+	"args = --no-huge -m 1024  --no-pci\n"
+	"vdev = net_null0,no-rx=1\n"
+	"vdev = net_null1\n"
+	"\n"
+	"[ports]\n"
+	"pair = net_null0 net_null1   ; sub, net\n"
+	"rx_desc = 512\n"
+	"[workers]\n"
+	"lcores = 1,3-4\n"
+	"burst = 64\n"
+	"[mgmt]\n"
+	"stats_interval = 0\n"
+	"run_for = 10\n"
+	"idle_exit = 2\n";
+
+static void
+test_config_good_file_all_keys(void)
+{
+	struct dg_config c;
+
+	CU_ASSERT_EQUAL_FATAL(load_text(&c, good), 0);
+	CU_ASSERT_EQUAL(c.n_eal, 8);
+	CU_ASSERT_STRING_EQUAL(c.eal[0], "--no-huge");
+	CU_ASSERT_STRING_EQUAL(c.eal[2], "1024");
+	CU_ASSERT_STRING_EQUAL(c.eal[4], "--vdev");
+	CU_ASSERT_STRING_EQUAL(c.eal[5], "net_null0,no-rx=1");
+	CU_ASSERT_EQUAL(c.n_pairs, 1);
+	CU_ASSERT_STRING_EQUAL(c.pairs[0].sub, "net_null0");
+	CU_ASSERT_STRING_EQUAL(c.pairs[0].net, "net_null1");
+	CU_ASSERT_EQUAL(c.pairs[0].line, 8);
+	CU_ASSERT_EQUAL(c.rx_desc, 512);
+	CU_ASSERT_EQUAL(c.tx_desc, 1024);
+	CU_ASSERT_EQUAL(c.n_workers, 3);
+	CU_ASSERT_EQUAL(c.workers[0], 1);
+	CU_ASSERT_EQUAL(c.workers[2], 4);
+	CU_ASSERT_EQUAL(c.burst, 64);
+	CU_ASSERT_EQUAL(c.stats_interval, 0);
+	CU_ASSERT_EQUAL(c.run_for, 10);
+	CU_ASSERT_EQUAL(c.idle_exit, 2);
+	dg_config_free(&c);
+}
+
+static void
+test_config_missing_file(void)
+{
+	struct dg_config c;
+
+	dg_config_defaults(&c);
+	CU_ASSERT_EQUAL(dg_config_load(&c, "/nonexistent/dg.ini", err, sizeof(err)), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/dg.ini: cannot read"));
+}
+
+static void
+test_config_syntax_error_line(void)
+{
+	expect_error("[ports]\npair = a b\nthis line has no equals\n", -EINVAL, 3, "syntax error");
+	expect_error("[ports\npair = a b\n", -EINVAL, 1, "syntax error");
+}
+
+static void
+test_config_unknown_section_and_key(void)
+{
+	expect_error("[ports]\npair = a b\n[bogus]\nx = 1\n", -EINVAL, 4, "unknown section [bogus]");
+	expect_error("[ports]\npair = a b\nburts = 3\n", -EINVAL, 3, "unknown key 'burts' in [ports]");
+}
+
+static void
+test_config_uint_range_last_and_one_past(void)
+{
+	struct dg_config c;
+
+	CU_ASSERT_EQUAL(load_text(&c, "[ports]\npair = a b\n[workers]\nburst = 256\n"), 0);
+	CU_ASSERT_EQUAL(c.burst, 256);
+	dg_config_free(&c);
+	expect_error("[ports]\npair = a b\n[workers]\nburst = 257\n", -EINVAL, 4, "1..256");
+	expect_error("[ports]\npair = a b\n[workers]\nburst = 0\n", -EINVAL, 4, "1..256");
+	expect_error("[ports]\npair = a b\n[workers]\nburst = -1\n", -EINVAL, 4, "burst");
+	expect_error("[ports]\npair = a b\n[workers]\nburst = 12x\n", -EINVAL, 4, "'12x'");
+	expect_error("[mgmt]\nrun_for = 99999999999999999999999\n[ports]\npair = a b\n", -EINVAL,
+		     2, "run_for");
+}
+
+static void
+test_config_pair_errors(void)
+{
+	expect_error("[ports]\npair = onlyone\n", -EINVAL, 2, "expected 'SUBSCRIBER_PORT NETWORK_PORT'");
+	expect_error("[ports]\npair = a b c\n", -EINVAL, 2, "expected 'SUBSCRIBER_PORT");
+	expect_error("[ports]\npair = a a\n", -EINVAL, 2, "on both sides");
+	expect_error("[ports]\npair = a b\npair = c a\n", -EINVAL, 3, "'a' is already in a pair");
+}
+
+static void
+test_config_no_pair(void)
+{
+	struct dg_config c;
+
+	CU_ASSERT_EQUAL(load_text(&c, "[mgmt]\nrun_for = 1\n"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no [ports] pair"));
+	dg_config_free(&c);
+}
+
+static void
+test_config_too_many_pairs(void)
+{
+	char text[4096];
+	size_t o = (size_t)snprintf(text, sizeof(text), "[ports]\n");
+
+	for (int i = 0; i <= DG_CONFIG_MAX_PAIRS; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "pair = s%d n%d\n", i, i);
+	expect_error(text, -E2BIG, DG_CONFIG_MAX_PAIRS + 2, "more than 16 port pairs");
+}
+
+static void
+test_config_too_many_eal_args(void)
+{
+	char text[4096];
+	size_t o = (size_t)snprintf(text, sizeof(text), "[eal]\n");
+
+	/* 8 args per line: the 65th is on line 10. */
+	for (int i = 0; i <= DG_CONFIG_MAX_EAL_ARGS; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s -x%s", i % 8 ? "" : "args =",
+				      i % 8 == 7 ? "\n" : "");
+	snprintf(text + o, sizeof(text) - o, "\n[ports]\npair = a b\n");
+	expect_error(text, -E2BIG, 10, "more than 64 EAL arguments");
+}
+
+static void
+test_config_line_too_long(void)
+{
+	char text[1024];
+	size_t o = (size_t)snprintf(text, sizeof(text), "[eal]\nargs =");
+
+	while (o < 300)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, " --x");
+	snprintf(text + o, sizeof(text) - o, "\n[ports]\npair = a b\n");
+	expect_error(text, -EINVAL, 2, "line longer than 197 characters");
+}
+
+static void
+test_config_vdev_errors(void)
+{
+	expect_error("[eal]\nvdev = net_null0 extra\n[ports]\npair = a b\n", -EINVAL, 2, "vdev");
+}
+
+static void
+test_config_lcores_parse(void)
+{
+	uint16_t l[DG_CONFIG_MAX_LCORES];
+
+	CU_ASSERT_EQUAL(dg_config_parse_lcores("0", l, 4), 1);
+	CU_ASSERT_EQUAL(dg_config_parse_lcores("1-3, 5", l, 4), 4);
+	CU_ASSERT_EQUAL(l[3], 5);
+	CU_ASSERT_EQUAL(dg_config_parse_lcores("1-3,5", l, 3), -E2BIG);
+	CU_ASSERT_EQUAL(dg_config_parse_lcores("127", l, 4), 1);
+	CU_ASSERT_EQUAL(dg_config_parse_lcores("128", l, 4), -EINVAL);
+	CU_ASSERT_EQUAL(dg_config_parse_lcores("3-1", l, 4), -EINVAL);
+	CU_ASSERT_EQUAL(dg_config_parse_lcores("1,1", l, 4), -EINVAL);
+	CU_ASSERT_EQUAL(dg_config_parse_lcores("1,", l, 4), -EINVAL);
+	CU_ASSERT_EQUAL(dg_config_parse_lcores("", l, 4), -EINVAL);
+	CU_ASSERT_EQUAL(dg_config_parse_lcores("a", l, 4), -EINVAL);
+	expect_error("[ports]\npair = a b\n[workers]\nlcores = 2,2\n", -EINVAL, 4, "lcores");
+}
+
+static void
+test_config_set_override(void)
+{
+	struct dg_config c;
+
+	dg_config_defaults(&c);
+	CU_ASSERT_EQUAL(dg_config_set(&c, "mgmt", "run_for", "5", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.run_for, 5);
+	CU_ASSERT_EQUAL(dg_config_set(&c, "mgmt", "run_for", "x", err, sizeof(err)), -EINVAL);
+}
+
+DG_TEST_MAIN("config",
+	DG_TEST(test_config_good_file_all_keys),
+	DG_TEST(test_config_missing_file),
+	DG_TEST(test_config_syntax_error_line),
+	DG_TEST(test_config_unknown_section_and_key),
+	DG_TEST(test_config_uint_range_last_and_one_past),
+	DG_TEST(test_config_pair_errors),
+	DG_TEST(test_config_no_pair),
+	DG_TEST(test_config_too_many_pairs),
+	DG_TEST(test_config_too_many_eal_args),
+	DG_TEST(test_config_line_too_long),
+	DG_TEST(test_config_vdev_errors),
+	DG_TEST(test_config_lcores_parse),
+	DG_TEST(test_config_set_override))
