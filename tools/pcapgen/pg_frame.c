@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include "pg_frame.h"
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* RFC 1071 one's-complement sum, folded later. */
+static uint32_t
+sum16(const uint8_t *p, size_t len, uint32_t s)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		s += (uint32_t)p[len - 1] << 8;
+	return s;
+}
+
+static uint16_t
+fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+size_t
+pg_frame_build(const struct pg_frame *f, uint8_t *out, size_t size)
+{
+	size_t l2 = 12 + 4 * f->n_vlan + 2, l3 = f->ipv6 ? 40 : 20, l4;
+	size_t total, pos;
+	uint8_t *ip, *th;
+	uint32_t s;
+
+	switch (f->l4) {
+	case PG_L4_UDP: l4 = 8; break;
+	case PG_L4_TCP: l4 = 20; break;
+	default: l4 = 8; break; /* ICMP echo header */
+	}
+	total = l2 + l3 + l4 + f->payload_len;
+	if (total > size || f->n_vlan > PG_VLAN_MAX)
+		return 0;
+	memset(out, 0, total);
+	memcpy(out, f->dst_mac, 6);
+	memcpy(out + 6, f->src_mac, 6);
+	pos = 12;
+	for (unsigned int i = 0; i < f->n_vlan; i++) {
+		put16(out + pos, f->vlan[i].tpid);
+		put16(out + pos + 2, f->vlan[i].tci);
+		pos += 4;
+	}
+	put16(out + pos, f->ipv6 ? 0x86dd : 0x0800);
+	ip = out + l2;
+	th = ip + l3;
+	if (f->ipv6) {
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)(l4 + f->payload_len));
+		ip[6] = (uint8_t)f->l4;
+		ip[7] = 64;
+		memcpy(ip + 8, f->src_ip, 16);
+		memcpy(ip + 24, f->dst_ip, 16);
+	} else {
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(l3 + l4 + f->payload_len));
+		put16(ip + 4, 0x1234);
+		ip[6] = 0x40; /* DF */
+		ip[8] = 64;
+		ip[9] = (uint8_t)f->l4;
+		memcpy(ip + 12, f->src_ip, 4);
+		memcpy(ip + 16, f->dst_ip, 4);
+		put16(ip + 10, fold(sum16(ip, 20, 0)));
+	}
+	memcpy(th + l4, f->payload, f->payload_len);
+	switch (f->l4) {
+	case PG_L4_UDP:
+		put16(th, f->sport);
+		put16(th + 2, f->dport);
+		put16(th + 4, (uint16_t)(l4 + f->payload_len));
+		break;
+	case PG_L4_TCP:
+		put16(th, f->sport);
+		put16(th + 2, f->dport);
+		th[12] = 5 << 4;
+		th[13] = 0x18; /* PSH ACK */
+		put16(th + 14, 65535);
+		break;
+	default:
+		th[0] = f->ipv6 ? 128 : 8; /* echo request */
+		put16(th + 4, f->sport);
+		put16(th + 6, f->dport);
+		break;
+	}
+	/* Transport checksum, with the pseudo-header except for ICMPv4. */
+	s = 0;
+	if (f->ipv6) {
+		s = sum16(f->src_ip, 16, s);
+		s = sum16(f->dst_ip, 16, s);
+	} else if (f->l4 != PG_L4_ICMP) {
+		s = sum16(f->src_ip, 4, s);
+		s = sum16(f->dst_ip, 4, s);
+	}
+	if (f->ipv6 || f->l4 != PG_L4_ICMP)
+		s += (uint32_t)f->l4 + (uint32_t)(l4 + f->payload_len);
+	s = sum16(th, l4 + f->payload_len, s);
+	{
+		uint16_t c = fold(s);
+		size_t off = f->l4 == PG_L4_UDP ? 6 : f->l4 == PG_L4_TCP ? 16 : 2;
+
+		if (c == 0 && f->l4 == PG_L4_UDP)
+			c = 0xffff;
+		put16(th + off, c);
+	}
+	return total;
+}
+
+size_t
+pg_frame_arp(const uint8_t mac[6], const uint8_t spa[4], const uint8_t tpa[4], uint8_t *out,
+	     size_t size)
+{
+	static const uint8_t hdr[] = { 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01 };
+
+	if (size < 60)
+		return 0;
+	memset(out, 0, 60);
+	memset(out, 0xff, 6);
+	memcpy(out + 6, mac, 6);
+	put16(out + 12, 0x0806);
+	memcpy(out + 14, hdr, sizeof(hdr));
+	memcpy(out + 22, mac, 6);
+	memcpy(out + 28, spa, 4);
+	memcpy(out + 38, tpa, 4);
+	return 60; /* padded to the Ethernet minimum, as on a real wire */
+}
+
+size_t
+pg_dns_query(const struct pg_dns_query *q, uint8_t *out, size_t size)
+{
+	size_t need = 12 + q->qname_len + 4 + (q->edns ? 11 + (q->cookie ? 12 : 0) : 0);
+	uint8_t *p = out;
+
+	if (need > size)
+		return 0;
+	memset(out, 0, need);
+	put16(p, q->id);
+	p[2] = q->rd ? 0x01 : 0x00;
+	put16(p + 4, 1);
+	put16(p + 10, q->edns ? 1 : 0);
+	p += 12;
+	memcpy(p, q->qname, q->qname_len);
+	p += q->qname_len;
+	put16(p, q->qtype);
+	put16(p + 2, q->qclass);
+	p += 4;
+	if (q->edns) {
+		p[0] = 0; /* root owner */
+		put16(p + 1, 41);
+		put16(p + 3, q->udp_size);
+		p[7] = q->do_bit ? 0x80 : 0x00;
+		put16(p + 9, q->cookie ? 12 : 0);
+		p += 11;
+		if (q->cookie) {
+			put16(p, 10); /* COOKIE */
+			put16(p + 2, 8);
+			for (int i = 0; i < 8; i++)
+				p[4 + i] = (uint8_t)(q->id * 31 + i);
+			p += 12;
+		}
+	}
+	return (size_t)(p - out);
+}
