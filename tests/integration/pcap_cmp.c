@@ -26,6 +26,7 @@ main(int argc, char **argv)
 	const u_char *da, *db;
 	unsigned long n = 0;
 	pcap_t *a, *b;
+	int rc = 0;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: dg-pcap-cmp A.pcap B.pcap\n");
@@ -33,8 +34,13 @@ main(int argc, char **argv)
 	}
 	a = open_or_die(argv[1]);
 	b = open_or_die(argv[2]);
-	if (a == NULL || b == NULL)
+	if (a == NULL || b == NULL) {
+		if (a != NULL)
+			pcap_close(a);
+		if (b != NULL)
+			pcap_close(b);
 		return 2;
+	}
 	for (;;) {
 		int ra = pcap_next_ex(a, &ha, &da), rb = pcap_next_ex(b, &hb, &db);
 
@@ -44,7 +50,8 @@ main(int argc, char **argv)
 		if (ra != 1 || rb != 1) {
 			printf("frame %lu: %s has %s\n", n, ra != 1 ? argv[1] : argv[2],
 			       (ra == -2 || rb == -2) ? "no more frames" : "a read error");
-			return 1;
+			rc = 1;
+			break;
 		}
 		if (ha->caplen != hb->caplen || memcmp(da, db, ha->caplen) != 0) {
 			unsigned int i = 0;
@@ -53,9 +60,13 @@ main(int argc, char **argv)
 				i++;
 			printf("frame %lu differs: lengths %u/%u, first differing byte %u\n", n,
 			       ha->caplen, hb->caplen, i);
-			return 1;
+			rc = 1;
+			break;
 		}
 	}
-	printf("%lu frames identical\n", n);
-	return 0;
+	if (rc == 0)
+		printf("%lu frames identical\n", n);
+	pcap_close(a);
+	pcap_close(b);
+	return rc;
 }
