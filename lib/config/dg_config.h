@@ -13,6 +13,15 @@
  *              mbufs
  *  - [workers] lcores (list like 1,3-4), burst
  *  - [mgmt]    stats_interval, run_for, idle_exit (seconds)
+ *  - [filter]  list = FORMAT PATH [key=value...] (repeatable), strict
+ *  - [answer]  sinkhole_v4, sinkhole_v6, ttl, edns_udp_size, ede, ede_code, ede_text,
+ *              soa = MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM,
+ *              category_sinkhole = CATEGORY ADDRESS [ADDRESS] (repeatable)
+ *  - [intercept] resolvers (addresses; empty = every destination), dns_port,
+ *              min_src_port, vlan_max
+ *  - [guard]   rate, burst, slots
+ *  - [optout]  file
+ *  - [ctl]     socket, mode, uid, gid
  *
  * No DPDK here: the config is checked before the EAL starts.
  */
@@ -32,6 +41,39 @@ enum {
 	DG_CONFIG_PORT_NAME_MAX = 64,
 	DG_CONFIG_ERR_MAX = 512,
 	DG_CONFIG_BURST_MAX = 256,
+	DG_CONFIG_MAX_LISTS = 64,
+	DG_CONFIG_MAX_RESOLVERS = 64,
+	DG_CONFIG_MAX_CATEGORIES = 64,
+	DG_CONFIG_PATH_MAX = 512,
+	DG_CONFIG_TEXT_MAX = 256,
+};
+
+/** One blocklist source: `list = FORMAT PATH [key=value ...]`. */
+struct dg_config_list {
+	char format[16];                 /**< native, rpz, hosts, domains, wildcard, adblock, auto */
+	char path[DG_CONFIG_PATH_MAX];
+	char opts[DG_CONFIG_TEXT_MAX];   /**< the key=value defaults, checked by the loader */
+	unsigned int line;
+};
+
+/** An IPv4 or IPv6 address from the config. */
+struct dg_config_addr {
+	uint8_t family;                  /**< 4 or 6 */
+	uint8_t addr[16];
+};
+
+/** A sinkhole override for one behaviour category. */
+struct dg_config_category {
+	char name[64];
+	bool v4_set, v6_set;
+	uint8_t v4[4], v6[16];
+};
+
+/** NXDOMAIN/NODATA authority: the SOA of the filtering zone. */
+struct dg_config_soa {
+	bool set;
+	char mname[DG_CONFIG_TEXT_MAX], rname[DG_CONFIG_TEXT_MAX];
+	uint32_t serial, refresh, retry, expire, minimum;
 };
 
 /** One bump-in-the-wire pair: frames from one side leave by the other. */
@@ -55,6 +97,38 @@ struct dg_config {
 	unsigned int stats_interval;                /**< s between live lines, 0 = off */
 	unsigned int run_for;                       /**< s until stop, 0 = until signal */
 	unsigned int idle_exit;                     /**< s without rx until stop, 0 = never */
+
+	/* [filter] */
+	unsigned int n_lists;
+	struct dg_config_list lists[DG_CONFIG_MAX_LISTS];
+	bool strict;                                /**< any rejected list line fails a load */
+	/* [answer] */
+	bool sinkhole4_set, sinkhole6_set;
+	uint8_t sinkhole4[4], sinkhole6[16];
+	unsigned int ttl;                           /**< answer TTL, default 300 */
+	unsigned int edns_udp_size;                 /**< default 1232 */
+	bool ede;                                   /**< Extended DNS Error, default on */
+	unsigned int ede_code;                      /**< 15 (blocked, default) or 17 */
+	bool ede_text;                              /**< name the identifier in extra-text */
+	struct dg_config_soa soa;
+	unsigned int n_categories;
+	struct dg_config_category categories[DG_CONFIG_MAX_CATEGORIES];
+	/* [intercept] */
+	unsigned int n_resolvers;                   /**< 0: every destination */
+	struct dg_config_addr resolvers[DG_CONFIG_MAX_RESOLVERS];
+	unsigned int dns_port;                      /**< default 53 */
+	unsigned int min_src_port;                  /**< default 1024 */
+	unsigned int vlan_max;                      /**< default 2 */
+	/* [guard] */
+	unsigned int guard_rate;                    /**< answers/s per source, 0 = off */
+	unsigned int guard_burst;
+	unsigned int guard_slots;
+	/* [optout] */
+	char optout_file[DG_CONFIG_PATH_MAX];       /**< "" = none */
+	/* [ctl] */
+	char ctl_socket[108];                       /**< "" = no control socket */
+	unsigned int ctl_mode;                      /**< default 0660 */
+	long ctl_uid, ctl_gid;                      /**< allowed peer besides root, -1 = none */
 };
 
 /** Set every field to its default (no pairs, no EAL args). */
@@ -96,6 +170,18 @@ void dg_config_free(struct dg_config *c);
  *   -E2BIG (more than @p max).
  */
 int dg_config_parse_lcores(const char *s, uint16_t *out, unsigned int max);
+
+/**
+ * Parse an IPv4 or IPv6 address (inet_pton forms).
+ * @return 0 or -EINVAL.
+ */
+int dg_config_parse_addr(const char *s, struct dg_config_addr *out);
+
+/**
+ * Parse a boolean: yes/no, true/false, on/off, 1/0.
+ * @return 0 or -EINVAL.
+ */
+int dg_config_parse_bool(const char *s, bool *out);
 
 /**
  * Parse an unsigned decimal integer in [min, max] (no sign, no trailing junk).

@@ -214,6 +214,138 @@ test_config_lcores_parse(void)
 	expect_error("[ports]\npair = a b\n[workers]\nlcores = 2,2\n", -EINVAL, 4, "lcores");
 }
 
+static const char *filtering =
+	"[ports]\npair = a b\n"                                         /* 1-2 */
+	"[filter]\n"                                                    /* 3 */
+	"list = rpz /etc/dnsgate/urlhaus.rpz identifier=URLHAUS category=malware\n"
+	"list = native lists/iij.txt\n"                                 /* 5 */
+	"strict = yes\n"
+	"[answer]\n"
+	"sinkhole_v4 = 198.18.255.1\n"
+	"sinkhole_v6 = 2001:2::ffff\n"
+	"ttl = 60\n"                                                     /* 10 */
+	"edns_udp_size = 1400\n"
+	"ede = off\n"
+	"ede_code = filtered\n"
+	"ede_text = true\n"
+	"soa = ns.sinkhole.test. hostmaster.sinkhole.test. 1 3600 600 86400 60\n"
+	"category_sinkhole = backdoor 198.18.255.2 2001:2::2\n"
+	"category_sinkhole = ddos 2001:2::3\n"
+	"[intercept]\n"
+	"resolvers = 198.18.0.1, 2001:2::1\n"
+	"dns_port = 5353\n"                                              /* 20 */
+	"min_src_port = 0\n"
+	"vlan_max = 1\n"
+	"[guard]\nrate = 50\nburst = 10\nslots = 1024\n"
+	"[optout]\nfile = /etc/dnsgate/optout.txt\n"
+	"[ctl]\nsocket = /run/dnsgate.sock\nmode = 0600\nuid = 1000\ngid = 100\n";
+
+static void
+test_config_filtering_sections(void)
+{
+	struct dg_config c;
+
+	CU_ASSERT_EQUAL_FATAL(load_text(&c, filtering), 0);
+	CU_ASSERT_EQUAL(c.n_lists, 2);
+	CU_ASSERT_STRING_EQUAL(c.lists[0].format, "rpz");
+	CU_ASSERT_STRING_EQUAL(c.lists[0].path, "/etc/dnsgate/urlhaus.rpz");
+	CU_ASSERT_STRING_EQUAL(c.lists[0].opts, "identifier=URLHAUS category=malware");
+	CU_ASSERT_EQUAL(c.lists[0].line, 4);
+	CU_ASSERT_STRING_EQUAL(c.lists[1].opts, "");
+	CU_ASSERT_EQUAL(c.lists[1].line, 5);
+	CU_ASSERT_TRUE(c.strict);
+	CU_ASSERT_TRUE(c.sinkhole4_set);
+	CU_ASSERT_EQUAL(c.sinkhole4[3], 1);
+	CU_ASSERT_TRUE(c.sinkhole6_set);
+	CU_ASSERT_EQUAL(c.sinkhole6[15], 0xff);
+	CU_ASSERT_EQUAL(c.ttl, 60);
+	CU_ASSERT_EQUAL(c.edns_udp_size, 1400);
+	CU_ASSERT_FALSE(c.ede);
+	CU_ASSERT_EQUAL(c.ede_code, 17);
+	CU_ASSERT_TRUE(c.ede_text);
+	CU_ASSERT_TRUE(c.soa.set);
+	CU_ASSERT_STRING_EQUAL(c.soa.rname, "hostmaster.sinkhole.test.");
+	CU_ASSERT_EQUAL(c.soa.minimum, 60);
+	CU_ASSERT_EQUAL(c.n_categories, 2);
+	CU_ASSERT_STRING_EQUAL(c.categories[0].name, "backdoor");
+	CU_ASSERT_TRUE(c.categories[0].v4_set && c.categories[0].v6_set);
+	CU_ASSERT_TRUE(!c.categories[1].v4_set && c.categories[1].v6_set);
+	CU_ASSERT_EQUAL(c.n_resolvers, 2);
+	CU_ASSERT_EQUAL(c.resolvers[0].family, 4);
+	CU_ASSERT_EQUAL(c.resolvers[1].family, 6);
+	CU_ASSERT_EQUAL(c.dns_port, 5353);
+	CU_ASSERT_EQUAL(c.min_src_port, 0);
+	CU_ASSERT_EQUAL(c.vlan_max, 1);
+	CU_ASSERT_EQUAL(c.guard_rate, 50);
+	CU_ASSERT_EQUAL(c.guard_burst, 10);
+	CU_ASSERT_EQUAL(c.guard_slots, 1024);
+	CU_ASSERT_STRING_EQUAL(c.optout_file, "/etc/dnsgate/optout.txt");
+	CU_ASSERT_STRING_EQUAL(c.ctl_socket, "/run/dnsgate.sock");
+	CU_ASSERT_EQUAL(c.ctl_mode, 0600);
+	CU_ASSERT_EQUAL(c.ctl_uid, 1000);
+	CU_ASSERT_EQUAL(c.ctl_gid, 100);
+	dg_config_free(&c);
+}
+
+static void
+test_config_filtering_defaults(void)
+{
+	struct dg_config c;
+
+	dg_config_defaults(&c);
+	CU_ASSERT_EQUAL(c.ttl, 300);
+	CU_ASSERT_EQUAL(c.edns_udp_size, 1232);
+	CU_ASSERT_TRUE(c.ede);
+	CU_ASSERT_EQUAL(c.ede_code, 15);
+	CU_ASSERT_EQUAL(c.dns_port, 53);
+	CU_ASSERT_EQUAL(c.min_src_port, 1024);
+	CU_ASSERT_EQUAL(c.ctl_mode, 0660);
+	CU_ASSERT_EQUAL(c.ctl_uid, -1);
+	CU_ASSERT_FALSE(c.sinkhole4_set);
+	CU_ASSERT_EQUAL(c.n_resolvers, 0);
+}
+
+static void
+test_config_filtering_errors(void)
+{
+	static const char *pre = "[ports]\npair = a b\n";
+	static const struct {
+		const char *text, *what;
+	} bad[] = {
+		{ "[filter]\nlist = rpz\n", "expected 'FORMAT PATH" },
+		{ "[filter]\nlist = csv /x\n", "unknown format 'csv'" },
+		{ "[filter]\nstrict = maybe\n", "strict: expected yes or no" },
+		{ "[answer]\nsinkhole_v4 = 2001:2::1\n", "sinkhole_v4: expected an IPv4 address" },
+		{ "[answer]\nsinkhole_v6 = 198.18.0.1\n", "sinkhole_v6: expected an IPv6 address" },
+		{ "[answer]\nsinkhole_v4 = 198.18.0.256\n", "sinkhole_v4" },
+		{ "[answer]\nttl = 604801\n", "ttl: expected a whole number in 0..604800" },
+		{ "[answer]\nedns_udp_size = 511\n", "512..65535" },
+		{ "[answer]\nede = 2\n", "ede: expected yes or no" },
+		{ "[answer]\nede_code = 16\n", "ede_code: expected 15" },
+		{ "[answer]\nede_text = x\n", "ede_text" },
+		{ "[answer]\nsoa = a. b. 1 2 3 4\n", "soa: expected" },
+		{ "[answer]\nsoa = a. b. 1 2 3 4 5 6\n", "soa: expected" },
+		{ "[answer]\ncategory_sinkhole = x\n", "category_sinkhole: expected" },
+		{ "[answer]\ncategory_sinkhole = x 1.2.3\n", "bad address '1.2.3'" },
+		{ "[intercept]\nresolvers = 198.18.0.1 nope\n", "resolvers: bad address 'nope'" },
+		{ "[intercept]\nvlan_max = 9\n", "0..8" },
+		{ "[intercept]\ndns_port = 0\n", "1..65535" },
+		{ "[guard]\nburst = 0\n", "burst" },
+		{ "[guard]\nslots = 16777217\n", "slots" },
+		{ "[ctl]\nmode = 0988\n", "mode: expected octal" },
+		{ "[ctl]\nmode = 01000\n", "mode: expected octal" },
+		{ "[ctl]\nuid = root\n", "uid: expected a numeric id" },
+		{ "[ctl]\ngid = -5\n", "gid: expected a numeric id" },
+		{ "[optout]\nfile =\n", "file: expected a path" },
+	};
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", pre, bad[i].text);
+		expect_error(text, -EINVAL, 4, bad[i].what);
+	}
+}
+
 static void
 test_config_set_override(void)
 {
@@ -238,4 +370,7 @@ DG_TEST_MAIN("config",
 	DG_TEST(test_config_line_too_long),
 	DG_TEST(test_config_vdev_errors),
 	DG_TEST(test_config_lcores_parse),
+	DG_TEST(test_config_filtering_sections),
+	DG_TEST(test_config_filtering_defaults),
+	DG_TEST(test_config_filtering_errors),
 	DG_TEST(test_config_set_override))

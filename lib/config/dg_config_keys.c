@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Every key the config knows: a table of setters. Values are checked here, so a typo or a
+ * bad address is reported with its line before anything starts.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dg_config.h"
+#include "config_pvt.h"
+
+int
+cfg_fail(char *err, size_t len, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+typedef int (*setter_fn)(struct dg_config *c, const char *v, char *err, size_t len);
+
+static int
+add_eal(struct dg_config *c, const char *arg, char *err, size_t len)
+{
+	if (c->n_eal >= DG_CONFIG_MAX_EAL_ARGS)
+		return cfg_fail(err, len, -E2BIG, "more than %d EAL arguments",
+				DG_CONFIG_MAX_EAL_ARGS);
+	c->eal[c->n_eal] = strdup(arg);
+	if (c->eal[c->n_eal] == NULL)
+		return cfg_fail(err, len, -ENOMEM, "out of memory");
+	c->n_eal++;
+	return 0;
+}
+
+static int
+set_eal_args(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	char *copy = strdup(v), *save = NULL;
+	int rc = 0;
+
+	if (copy == NULL)
+		return cfg_fail(err, len, -ENOMEM, "out of memory");
+	for (char *t = strtok_r(copy, " \t", &save); t != NULL && rc == 0;
+	     t = strtok_r(NULL, " \t", &save))
+		rc = add_eal(c, t, err, len);
+	free(copy);
+	return rc;
+}
+
+static int
+set_vdev(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	int rc;
+
+	if (v[0] == '\0' || strchr(v, ' ') != NULL)
+		return cfg_fail(err, len, -EINVAL, "vdev: expected one device string without spaces");
+	rc = add_eal(c, "--vdev", err, len);
+	return rc < 0 ? rc : add_eal(c, v, err, len);
+}
+
+static int
+set_pair(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	struct dg_config_pair *p;
+	char extra[2];
+
+	if (c->n_pairs >= DG_CONFIG_MAX_PAIRS)
+		return cfg_fail(err, len, -E2BIG, "more than %d port pairs", DG_CONFIG_MAX_PAIRS);
+	p = &c->pairs[c->n_pairs];
+	if (sscanf(v, "%63s %63s %1s", p->sub, p->net, extra) != 2)
+		return cfg_fail(err, len, -EINVAL,
+				"pair: expected 'SUBSCRIBER_PORT NETWORK_PORT', got '%s'", v);
+	if (strlen(p->sub) >= DG_CONFIG_PORT_NAME_MAX - 1 ||
+	    strlen(p->net) >= DG_CONFIG_PORT_NAME_MAX - 1)
+		return cfg_fail(err, len, -EINVAL, "pair: port name too long");
+	if (strcmp(p->sub, p->net) == 0)
+		return cfg_fail(err, len, -EINVAL, "pair: '%s' on both sides", p->sub);
+	c->n_pairs++;
+	return 0;
+}
+
+static int
+set_lcores(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	int n = dg_config_parse_lcores(v, c->workers, DG_CONFIG_MAX_LCORES);
+
+	if (n < 0)
+		return cfg_fail(err, len, n == -E2BIG ? -E2BIG : -EINVAL,
+				"lcores: expected ids like '1,3-4' below %d without repeats, got '%s'",
+				DG_CONFIG_MAX_LCORES, v);
+	c->n_workers = (unsigned int)n;
+	return 0;
+}
+
+static int
+set_list(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	static const char *const formats[] = { "auto", "native", "rpz", "hosts", "domains",
+					       "wildcard", "adblock" };
+	struct dg_config_list *l;
+	int n = 0, known = 0;
+
+	if (c->n_lists >= DG_CONFIG_MAX_LISTS)
+		return cfg_fail(err, len, -E2BIG, "more than %d lists", DG_CONFIG_MAX_LISTS);
+	l = &c->lists[c->n_lists];
+	memset(l, 0, sizeof(*l));
+	if (sscanf(v, "%15s %511s %n", l->format, l->path, &n) < 2 || n == 0)
+		return cfg_fail(err, len, -EINVAL, "list: expected 'FORMAT PATH [key=value...]', got '%s'",
+				v);
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		known |= strcmp(l->format, formats[i]) == 0;
+	if (!known)
+		return cfg_fail(err, len, -EINVAL,
+				"list: unknown format '%s' (auto, native, rpz, hosts, domains, wildcard, adblock)",
+				l->format);
+	if (strlen(v + n) >= sizeof(l->opts))
+		return cfg_fail(err, len, -EINVAL, "list: options too long");
+	snprintf(l->opts, sizeof(l->opts), "%s", v + n);
+	c->n_lists++;
+	return 0;
+}
+
+static int
+set_strict(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	if (dg_config_parse_bool(v, &c->strict) < 0)
+		return cfg_fail(err, len, -EINVAL, "strict: expected yes or no, got '%s'", v);
+	return 0;
+}
+
+static int
+set_ede(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	if (dg_config_parse_bool(v, &c->ede) < 0)
+		return cfg_fail(err, len, -EINVAL, "ede: expected yes or no, got '%s'", v);
+	return 0;
+}
+
+static int
+set_ede_text(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	if (dg_config_parse_bool(v, &c->ede_text) < 0)
+		return cfg_fail(err, len, -EINVAL, "ede_text: expected yes or no, got '%s'", v);
+	return 0;
+}
+
+static int
+set_ede_code(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	if (strcmp(v, "15") == 0 || strcasecmp(v, "blocked") == 0)
+		c->ede_code = 15;
+	else if (strcmp(v, "17") == 0 || strcasecmp(v, "filtered") == 0)
+		c->ede_code = 17;
+	else
+		return cfg_fail(err, len, -EINVAL, "ede_code: expected 15 (blocked) or 17 (filtered), got '%s'",
+				v);
+	return 0;
+}
+
+static int
+set_sinkhole(const char *key, int family, const char *v, bool *set, uint8_t *out, char *err,
+	     size_t len)
+{
+	struct dg_config_addr a;
+
+	if (dg_config_parse_addr(v, &a) < 0 || a.family != family)
+		return cfg_fail(err, len, -EINVAL, "%s: expected an IPv%d address, got '%s'", key,
+				family, v);
+	memcpy(out, a.addr, family == 4 ? 4 : 16);
+	*set = true;
+	return 0;
+}
+
+static int
+set_sinkhole_v4(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	return set_sinkhole("sinkhole_v4", 4, v, &c->sinkhole4_set, c->sinkhole4, err, len);
+}
+
+static int
+set_sinkhole_v6(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	return set_sinkhole("sinkhole_v6", 6, v, &c->sinkhole6_set, c->sinkhole6, err, len);
+}
+
+static int
+set_category(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	struct dg_config_category *k;
+	char a1[64] = "", a2[64] = "", extra[2];
+	struct dg_config_addr x;
+	int n;
+
+	if (c->n_categories >= DG_CONFIG_MAX_CATEGORIES)
+		return cfg_fail(err, len, -E2BIG, "more than %d category sinkholes",
+				DG_CONFIG_MAX_CATEGORIES);
+	k = &c->categories[c->n_categories];
+	memset(k, 0, sizeof(*k));
+	n = sscanf(v, "%63s %63s %63s %1s", k->name, a1, a2, extra);
+	if (n < 2 || n > 3)
+		return cfg_fail(err, len, -EINVAL,
+				"category_sinkhole: expected 'CATEGORY ADDRESS [ADDRESS]', got '%s'", v);
+	for (const char *a = a1; a != NULL; a = (a == a1 && n == 3) ? a2 : NULL) {
+		if (dg_config_parse_addr(a, &x) < 0)
+			return cfg_fail(err, len, -EINVAL, "category_sinkhole: bad address '%s'", a);
+		if (x.family == 4) {
+			memcpy(k->v4, x.addr, 4);
+			k->v4_set = true;
+		} else {
+			memcpy(k->v6, x.addr, 16);
+			k->v6_set = true;
+		}
+	}
+	c->n_categories++;
+	return 0;
+}
+
+static int
+set_soa(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	struct dg_config_soa *s = &c->soa;
+	char extra[2];
+
+	if (sscanf(v, "%255s %255s %u %u %u %u %u %1s", s->mname, s->rname, &s->serial,
+		   &s->refresh, &s->retry, &s->expire, &s->minimum, extra) != 7)
+		return cfg_fail(err, len, -EINVAL,
+				"soa: expected 'MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM', got '%s'",
+				v);
+	s->set = true;
+	return 0;
+}
+
+static int
+set_resolvers(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	char *copy = strdup(v), *save = NULL;
+	int rc = 0;
+
+	if (copy == NULL)
+		return cfg_fail(err, len, -ENOMEM, "out of memory");
+	for (char *t = strtok_r(copy, " ,\t", &save); t != NULL && rc == 0;
+	     t = strtok_r(NULL, " ,\t", &save)) {
+		if (c->n_resolvers >= DG_CONFIG_MAX_RESOLVERS)
+			rc = cfg_fail(err, len, -E2BIG, "more than %d resolvers",
+				      DG_CONFIG_MAX_RESOLVERS);
+		else if (dg_config_parse_addr(t, &c->resolvers[c->n_resolvers]) < 0)
+			rc = cfg_fail(err, len, -EINVAL, "resolvers: bad address '%s'", t);
+		else
+			c->n_resolvers++;
+	}
+	free(copy);
+	return rc;
+}
+
+static int
+set_path(const char *key, char *dst, size_t dstlen, const char *v, char *err, size_t len)
+{
+	if (v[0] == '\0' || strlen(v) >= dstlen)
+		return cfg_fail(err, len, -EINVAL, "%s: expected a path shorter than %zu bytes", key,
+				dstlen);
+	snprintf(dst, dstlen, "%s", v);
+	return 0;
+}
+
+static int
+set_optout_file(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	return set_path("file", c->optout_file, sizeof(c->optout_file), v, err, len);
+}
+
+static int
+set_ctl_socket(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	return set_path("socket", c->ctl_socket, sizeof(c->ctl_socket), v, err, len);
+}
+
+static int
+set_ctl_mode(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	char *end;
+	unsigned long m = strtoul(v, &end, 8);
+
+	if (v[0] < '0' || v[0] > '7' || *end != '\0' || m > 0777)
+		return cfg_fail(err, len, -EINVAL, "mode: expected octal permissions like 0660, got '%s'",
+				v);
+	c->ctl_mode = (unsigned int)m;
+	return 0;
+}
+
+static int
+set_id(const char *key, long *dst, const char *v, char *err, size_t len)
+{
+	unsigned long x;
+
+	if (dg_config_parse_uint(v, 0, 0x7fffffff, &x) < 0)
+		return cfg_fail(err, len, -EINVAL, "%s: expected a numeric id, got '%s'", key, v);
+	*dst = (long)x;
+	return 0;
+}
+
+static int
+set_ctl_uid(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	return set_id("uid", &c->ctl_uid, v, err, len);
+}
+
+static int
+set_ctl_gid(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	return set_id("gid", &c->ctl_gid, v, err, len);
+}
+
+/* An unsigned key: where it lives and its range. */
+struct uint_key {
+	const char *section, *key;
+	size_t off;
+	unsigned long min, max;
+};
+
+#define UKEY(s, k, field, lo, hi) { s, k, offsetof(struct dg_config, field), lo, hi }
+static const struct uint_key uint_keys[] = {
+	UKEY("workers", "burst", burst, 1, DG_CONFIG_BURST_MAX),
+	UKEY("ports", "rx_desc", rx_desc, 64, 16384),
+	UKEY("ports", "tx_desc", tx_desc, 64, 16384),
+	UKEY("ports", "mbufs", mbufs, 1023, 16u << 20),
+	UKEY("mgmt", "stats_interval", stats_interval, 0, 86400),
+	UKEY("mgmt", "run_for", run_for, 0, 365u * 86400),
+	UKEY("mgmt", "idle_exit", idle_exit, 0, 86400),
+	UKEY("answer", "ttl", ttl, 0, 604800),
+	UKEY("answer", "edns_udp_size", edns_udp_size, 512, 65535),
+	UKEY("intercept", "dns_port", dns_port, 1, 65535),
+	UKEY("intercept", "min_src_port", min_src_port, 0, 65535),
+	UKEY("intercept", "vlan_max", vlan_max, 0, 8),
+	UKEY("guard", "rate", guard_rate, 0, 10000000),
+	UKEY("guard", "burst", guard_burst, 1, 10000000),
+	UKEY("guard", "slots", guard_slots, 1, 1u << 24),
+};
+
+struct fn_key {
+	const char *section, *key;
+	setter_fn set;
+};
+
+static const struct fn_key fn_keys[] = {
+	{ "eal", "args", set_eal_args },
+	{ "eal", "vdev", set_vdev },
+	{ "ports", "pair", set_pair },
+	{ "workers", "lcores", set_lcores },
+	{ "filter", "list", set_list },
+	{ "filter", "strict", set_strict },
+	{ "answer", "sinkhole_v4", set_sinkhole_v4 },
+	{ "answer", "sinkhole_v6", set_sinkhole_v6 },
+	{ "answer", "ede", set_ede },
+	{ "answer", "ede_code", set_ede_code },
+	{ "answer", "ede_text", set_ede_text },
+	{ "answer", "soa", set_soa },
+	{ "answer", "category_sinkhole", set_category },
+	{ "intercept", "resolvers", set_resolvers },
+	{ "optout", "file", set_optout_file },
+	{ "ctl", "socket", set_ctl_socket },
+	{ "ctl", "mode", set_ctl_mode },
+	{ "ctl", "uid", set_ctl_uid },
+	{ "ctl", "gid", set_ctl_gid },
+};
+
+static bool
+known_section(const char *s)
+{
+	static const char *const sections[] = { "eal", "ports", "workers", "mgmt", "filter",
+						"answer", "intercept", "guard", "optout", "ctl" };
+
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (strcmp(s, sections[i]) == 0)
+			return true;
+	return false;
+}
+
+int
+dg_config_set(struct dg_config *c, const char *section, const char *key, const char *value,
+	      char *err, size_t len)
+{
+	size_t i;
+
+	if (!known_section(section))
+		return cfg_fail(err, len, -EINVAL, "unknown section [%s]", section);
+	for (i = 0; i < sizeof(fn_keys) / sizeof(fn_keys[0]); i++)
+		if (strcmp(section, fn_keys[i].section) == 0 && strcmp(key, fn_keys[i].key) == 0)
+			return fn_keys[i].set(c, value, err, len);
+	for (i = 0; i < sizeof(uint_keys) / sizeof(uint_keys[0]); i++) {
+		const struct uint_key *k = &uint_keys[i];
+		unsigned long v;
+
+		if (strcmp(section, k->section) != 0 || strcmp(key, k->key) != 0)
+			continue;
+		if (dg_config_parse_uint(value, k->min, k->max, &v) < 0)
+			return cfg_fail(err, len, -EINVAL,
+					"%s: expected a whole number in %lu..%lu, got '%s'", key, k->min,
+					k->max, value);
+		*(unsigned int *)((char *)c + k->off) = (unsigned int)v;
+		return 0;
+	}
+	return cfg_fail(err, len, -EINVAL, "unknown key '%s' in [%s]", key, section);
+}
