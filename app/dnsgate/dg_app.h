@@ -15,8 +15,14 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 
 #include "dg_config.h"
+#include "dg_ctl_server.h"
+#include "dg_dns.h"
+#include "dg_filter.h"
+#include "dg_guard.h"
+#include "dg_pkt.h"
 
 enum {
 	DG_MAX_PORTS = 2 * DG_CONFIG_MAX_PAIRS,
@@ -59,6 +65,19 @@ dg_cnt_read(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
+/**
+ * What the worker did with subscriber-side DNS traffic; only that worker writes them.
+ * "queries" is the denominator of the published share: answerable queries from
+ * subscribers who did not opt out.
+ */
+struct dg_filter_counters {
+	uint64_t fwd[DG_FWD__MAX];          /**< forwarded unchanged, by reason (0 unused) */
+	uint64_t queries;                   /**< answerable queries, opt-out excluded */
+	uint64_t optout;                    /**< queries from opted-out subscribers */
+	uint64_t verdict[DG_ACTION_COUNT];  /**< queries with a verdict, by action */
+	uint64_t answered;                  /**< forged answers sent back */
+};
+
 /** One RX queue a worker polls, and where its frames go. */
 struct dg_rxq {
 	uint16_t port;  /**< index in dg_app.ports */
@@ -72,29 +91,49 @@ struct dg_worker {
 	struct dg_rxq rxq[DG_MAX_RXQ_PER_WORKER];
 	struct rte_eth_dev_tx_buffer *txb[DG_MAX_PORTS]; /**< by port index; NULL if unused */
 	struct dg_port_counters cnt[DG_MAX_PORTS] __rte_cache_aligned;
+	struct dg_filter_counters fc __rte_cache_aligned;
+	struct dg_guard *guard;    /**< this worker's reflection guard */
 } __rte_cache_aligned;
+
+struct dg_snapshot;
 
 struct dg_app {
 	struct dg_config cfg;
 	unsigned int n_ports;
 	struct dg_port ports[DG_MAX_PORTS];
 	unsigned int n_workers;
+	unsigned int worker_lcores[DG_MAX_WORKERS];
 	struct dg_worker *workers[DG_MAX_WORKERS];
 	struct rte_mempool *pool;
 	volatile bool quit;        /**< set by the management core; workers poll it */
 	uint64_t start_tsc;
+
+	/* Filtering: read by workers, written by the management core only. */
+	struct dg_snapshot *snap;  /**< current snapshot (atomic pointer, RCU-reclaimed) */
+	uint32_t today;            /**< days since 1970-01-01 UTC (atomic) */
+	struct rte_rcu_qsbr *qsbr; /**< workers report quiescence once per loop */
+	struct dg_pkt_cfg pkt_cfg;
+	struct dg_answer_cfg answer_cfg;
+	struct dg_answer_soa soa;
 };
 
 /* dg_ports.c */
-int dg_ports_setup(struct dg_app *app, char *err, size_t errlen);
+/** Pick worker lcores and find the ports; touches no port. 0, -ENODEV or -EINVAL. */
+int dg_ports_plan(struct dg_app *app, char *err, size_t errlen);
+/** Mbuf pool, queues, workers' TX buffers; start the ports. */
+int dg_ports_start(struct dg_app *app, char *err, size_t errlen);
 void dg_ports_close(struct dg_app *app);
 
 /* dg_worker.c */
 int dg_worker_main(void *arg);
 
 /* dg_mgmt.c */
-/** Run the management loop on the calling (main) lcore until quit. */
-void dg_mgmt_loop(struct dg_app *app);
+/**
+ * Run the management loop on the calling (main) lcore until quit: live counters, the
+ * control socket (@p srv may be NULL), the date the workers filter with.
+ */
+void dg_mgmt_loop(struct dg_app *app, struct dg_ctl_server *srv, dg_ctl_handler_t fn,
+		  void *ctx);
 /** Print the per-port summary (after the workers stopped). */
 void dg_mgmt_summary(const struct dg_app *app, FILE *out);
 /** Sum one port's counters over all workers. */

@@ -5,14 +5,16 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
 #include "dg_app.h"
+#include "dg_ctl_server.h"
 
-enum { DG_MGMT_TICK_US = 10000 };
+enum { DG_MGMT_TICK_US = 2000 };
 
 static volatile sig_atomic_t stop_requested;
 
@@ -76,7 +78,7 @@ live_line(const struct dg_app *app, uint64_t *last_rx, double *last_t)
 }
 
 void
-dg_mgmt_loop(struct dg_app *app)
+dg_mgmt_loop(struct dg_app *app, struct dg_ctl_server *srv, dg_ctl_handler_t fn, void *ctx)
 {
 	const struct dg_config *cfg = &app->cfg;
 	uint64_t last_rx = 0, idle_rx = 0;
@@ -87,6 +89,10 @@ dg_mgmt_loop(struct dg_app *app)
 		uint64_t rx;
 
 		usleep(DG_MGMT_TICK_US);
+		if (srv != NULL)
+			dg_ctl_server_poll(srv, fn, ctx);
+		/* A day rollover activates and expires entries: the filter takes the date. */
+		__atomic_store_n(&app->today, (uint32_t)(time(NULL) / 86400), __ATOMIC_RELAXED);
 		t = seconds_since(app->start_tsc);
 		if (cfg->stats_interval > 0 && t >= next_live) {
 			live_line(app, &last_rx, &last_t);

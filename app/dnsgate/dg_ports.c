@@ -141,9 +141,9 @@ make_workers(struct dg_app *app, const unsigned int *lcores, char *err, size_t l
 }
 
 int
-dg_ports_setup(struct dg_app *app, char *err, size_t len)
+dg_ports_plan(struct dg_app *app, char *err, size_t len)
 {
-	unsigned int lcores[DG_MAX_WORKERS], nmbufs = 0, lc;
+	unsigned int *lcores = app->worker_lcores, lc;
 	const struct dg_config *cfg = &app->cfg;
 	int rc;
 
@@ -189,9 +189,20 @@ dg_ports_setup(struct dg_app *app, char *err, size_t len)
 		if (s->nq == 0)
 			return fail(err, len, -EINVAL, "pair %s %s: a port offers no queue", s->name,
 				    n->name);
-		nmbufs += 2u * s->nq * (cfg->rx_desc + cfg->tx_desc);
 	}
 	app->n_ports = 2 * cfg->n_pairs;
+	return 0;
+}
+
+int
+dg_ports_start(struct dg_app *app, char *err, size_t len)
+{
+	const struct dg_config *cfg = &app->cfg;
+	unsigned int nmbufs = 0;
+	int rc;
+
+	for (unsigned int i = 0; i < app->n_ports; i++)
+		nmbufs += app->ports[i].nq * (cfg->rx_desc + cfg->tx_desc);
 
 	/* Enough for every ring, every TX buffer and the per-lcore caches. */
 	nmbufs += app->n_workers * (app->n_ports * cfg->burst + DG_MEMPOOL_CACHE) + 4096;
@@ -208,7 +219,7 @@ dg_ports_setup(struct dg_app *app, char *err, size_t len)
 		if (rc < 0)
 			return rc;
 	}
-	rc = make_workers(app, lcores, err, len);
+	rc = make_workers(app, app->worker_lcores, err, len);
 	if (rc < 0)
 		return rc;
 	for (unsigned int i = 0; i < app->n_ports; i++) {

@@ -10,6 +10,7 @@
 #include <rte_prefetch.h>
 
 #include "dg_app.h"
+#include "dg_filtering.h"
 
 /* TX buffer error callback: the NIC refused these; count and free them. */
 static void
@@ -33,8 +34,8 @@ drain(struct dg_app *app, struct dg_worker *wk)
 }
 
 static inline void
-forward_burst(struct dg_app *app, struct dg_worker *wk, uint16_t out,
-	      struct rte_mbuf **pkts, uint16_t n)
+send_burst(struct dg_app *app, struct dg_worker *wk, uint16_t out, struct rte_mbuf **pkts,
+	   uint16_t n)
 {
 	const uint16_t port_id = app->ports[out].id, q = (uint16_t)wk->index;
 	struct rte_eth_dev_tx_buffer *txb = wk->txb[out];
@@ -53,6 +54,8 @@ dg_worker_main(void *arg)
 	struct rte_mbuf *pkts[DG_CONFIG_BURST_MAX];
 	const uint16_t burst = (uint16_t)app->cfg.burst;
 	uint64_t drain_tsc, last_drain;
+	const bool inspect = app->cfg.inspect;
+	struct dg_burst_out bo;
 
 	for (unsigned int w = 0; w < app->n_workers; w++)
 		if (app->workers[w]->lcore == rte_lcore_id())
@@ -63,6 +66,8 @@ dg_worker_main(void *arg)
 		if (wk->txb[i] != NULL)
 			rte_eth_tx_buffer_set_err_callback(wk->txb[i], tx_unsent, &wk->cnt[i]);
 
+	rte_rcu_qsbr_thread_register(app->qsbr, wk->index);
+	rte_rcu_qsbr_thread_online(app->qsbr, wk->index);
 	drain_tsc = (rte_get_tsc_hz() + US_PER_S - 1) / US_PER_S * DG_DRAIN_US;
 	last_drain = rte_rdtsc();
 	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
@@ -79,9 +84,19 @@ dg_worker_main(void *arg)
 			if (n == 0)
 				continue;
 			dg_cnt_add(&wk->cnt[rq->port].rx, n);
-			forward_burst(app, wk, app->ports[rq->port].peer, pkts, n);
+			if (app->ports[rq->port].side == DG_SIDE_SUBSCRIBER && inspect) {
+				dg_filtering_burst(app, wk, rq->port, pkts, n, &bo);
+				send_burst(app, wk, app->ports[rq->port].peer, bo.fwd, bo.n_fwd);
+				send_burst(app, wk, rq->port, bo.ans, bo.n_ans);
+			} else {
+				send_burst(app, wk, app->ports[rq->port].peer, pkts, n);
+			}
 		}
+		/* Nothing from an older snapshot is held past this point. */
+		rte_rcu_qsbr_quiescent(app->qsbr, wk->index);
 	}
 	drain(app, wk);
+	rte_rcu_qsbr_thread_offline(app->qsbr, wk->index);
+	rte_rcu_qsbr_thread_unregister(app->qsbr, wk->index);
 	return 0;
 }

@@ -8,6 +8,8 @@
  * touches no port. Exit status: 0 clean stop, 1 runtime failure, 2 usage or config error.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <time.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,11 +20,152 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include <rte_malloc.h>
+
 #include "dg_app.h"
+#include "dg_commands.h"
+#include "dg_ctl_server.h"
+#include "dg_snapshot.h"
+#include "dg_stats.h"
 
 enum { EXIT_CONFIG = 2 };
 
 static struct dg_app app;
+static struct dg_control control;
+static struct dg_ctl_server *ctl_server;
+
+/* Is the destination one of the configured resolvers? (data path: a short scan) */
+static int
+dst_is_resolver(const struct dg_pkt *p, void *arg)
+{
+	const struct dg_config *cfg = arg;
+
+	for (unsigned int i = 0; i < cfg->n_resolvers; i++)
+		if (cfg->resolvers[i].family == p->ip_ver &&
+		    memcmp(cfg->resolvers[i].addr, p->dst_addr, p->addr_len) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+soa_name(struct dg_name *n, const char *text, const char *what, char *err, size_t len)
+{
+	if (dg_name_from_text(n, text, strlen(text)) < 0) {
+		snprintf(err, len, "%s: [answer] soa: bad %s '%s'", app.cfg.path, what, text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Parser and answer settings from the config; the RCU variable the workers report to. */
+static int
+setup_filtering(char *err, size_t len)
+{
+	const struct dg_config *cfg = &app.cfg;
+	size_t sz;
+
+	dg_pkt_cfg_init(&app.pkt_cfg);
+	app.pkt_cfg.vlan_max = (uint8_t)cfg->vlan_max;
+	app.pkt_cfg.min_src_port = (uint16_t)cfg->min_src_port;
+	app.pkt_cfg.dns_port = (uint16_t)cfg->dns_port;
+	if (cfg->n_resolvers > 0) {
+		app.pkt_cfg.dst_filter = dst_is_resolver;
+		app.pkt_cfg.dst_filter_arg = &app.cfg;
+	}
+	dg_answer_cfg_init(&app.answer_cfg);
+	app.answer_cfg.ttl = cfg->ttl;
+	app.answer_cfg.sinkhole4_set = cfg->sinkhole4_set;
+	memcpy(app.answer_cfg.sinkhole4, cfg->sinkhole4, 4);
+	app.answer_cfg.sinkhole6_set = cfg->sinkhole6_set;
+	memcpy(app.answer_cfg.sinkhole6, cfg->sinkhole6, 16);
+	app.answer_cfg.edns_udp_size = (uint16_t)cfg->edns_udp_size;
+	app.answer_cfg.ede = cfg->ede;
+	app.answer_cfg.ede_code = (uint16_t)cfg->ede_code;
+	if (cfg->soa.set) {
+		if (soa_name(&app.soa.owner, cfg->soa.zone, "zone", err, len) < 0 ||
+		    soa_name(&app.soa.mname, cfg->soa.mname, "mname", err, len) < 0 ||
+		    soa_name(&app.soa.rname, cfg->soa.rname, "rname", err, len) < 0)
+			return -EINVAL;
+		app.soa.serial = cfg->soa.serial;
+		app.soa.refresh = cfg->soa.refresh;
+		app.soa.retry = cfg->soa.retry;
+		app.soa.expire = cfg->soa.expire;
+		app.soa.minimum = cfg->soa.minimum;
+		app.soa.ttl = cfg->ttl;
+		app.answer_cfg.soa = &app.soa;
+	}
+	app.today = (uint32_t)(time(NULL) / 86400);
+	sz = rte_rcu_qsbr_get_memsize(app.n_workers);
+	app.qsbr = rte_zmalloc("dg_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (app.qsbr == NULL || rte_rcu_qsbr_init(app.qsbr, app.n_workers) != 0) {
+		snprintf(err, len, "cannot set up RCU for %u workers", app.n_workers);
+		return -ENOMEM;
+	}
+	return dg_snapshot_init(&control, &app, err, len);
+}
+
+static int
+setup_ctl(char *err, size_t len)
+{
+	struct dg_ctl_server_conf c;
+	char why[256];
+	int rc;
+
+	if (app.cfg.ctl_socket[0] == '\0')
+		return 0;
+	dg_ctl_server_conf_init(&c);
+	c.path = app.cfg.ctl_socket;
+	c.mode = (mode_t)app.cfg.ctl_mode;
+	c.uid = app.cfg.ctl_uid < 0 ? DG_CTL_ID_NONE : (uid_t)app.cfg.ctl_uid;
+	c.gid = app.cfg.ctl_gid < 0 ? DG_CTL_ID_NONE : (gid_t)app.cfg.ctl_gid;
+	rc = dg_ctl_server_open(&c, &ctl_server, why, sizeof(why));
+	if (rc < 0)
+		snprintf(err, len, "%s: [ctl] socket %s: %s", app.cfg.path, c.path, why);
+	return rc;
+}
+
+static int
+setup_guards(char *err, size_t len)
+{
+	for (unsigned int w = 0; w < app.n_workers; w++) {
+		if (dg_guard_create(&app.workers[w]->guard, app.cfg.guard_slots, app.cfg.guard_rate,
+				    app.cfg.guard_burst, rte_get_tsc_hz()) < 0) {
+			snprintf(err, len, "cannot create the reflection guard");
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void
+print_ident(const char *ident, uint64_t hits, void *arg)
+{
+	fprintf(arg, "  %-32s %14" PRIu64 "\n", ident, hits);
+}
+
+static void
+filter_summary(FILE *out)
+{
+	struct dg_filter_counters t;
+	uint64_t filtered = 0;
+
+	dg_stats_filter_totals(&app, &t);
+	for (unsigned int a = 0; a < DG_ACTION_COUNT; a++)
+		if (a != DG_ACTION_ALLOW)
+			filtered += t.verdict[a];
+	fprintf(out, "dns queries %" PRIu64 " (opt-out %" PRIu64 " apart), filtered %" PRIu64
+		", answered %" PRIu64 "\n", t.queries, t.optout, filtered, t.answered);
+	fprintf(out, "verdicts:");
+	for (unsigned int a = 0; a < DG_ACTION_COUNT; a++)
+		fprintf(out, " %s %" PRIu64, dg_action_name(a), t.verdict[a]);
+	fprintf(out, "\nforwarded unchanged, by reason (non-zero):");
+	for (unsigned int r = 1; r < DG_FWD__MAX; r++)
+		if (t.fwd[r] > 0)
+			fprintf(out, " %s %" PRIu64, dg_fwd_reason_name(r), t.fwd[r]);
+	fprintf(out, "\nfiltered queries by identifier:\n");
+	dg_snapshot_ident_totals(&control, print_ident, out);
+	fflush(out);
+}
 
 static void
 usage(FILE *out, const char *prog)
@@ -137,11 +280,24 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	rc = dg_ports_setup(&app, err, sizeof(err));
+	/* Everything an operator can get wrong is checked before a port is configured. */
+	rc = dg_ports_plan(&app, err, sizeof(err));
+	if (rc == 0)
+		rc = setup_filtering(err, sizeof(err));
+	if (rc == 0)
+		rc = setup_ctl(err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "dnsgate: %s\n", err);
 		rte_eal_cleanup();
-		return rc == -ENODEV || rc == -EINVAL ? EXIT_CONFIG : EXIT_FAILURE;
+		return rc == -ENOMEM ? EXIT_FAILURE : EXIT_CONFIG;
+	}
+	rc = dg_ports_start(&app, err, sizeof(err));
+	if (rc == 0)
+		rc = setup_guards(err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "dnsgate: %s\n", err);
+		rte_eal_cleanup();
+		return EXIT_FAILURE;
 	}
 	printf("dnsgate %s: %u worker(s), %u port(s)\n", DG_VERSION, app.n_workers, app.n_ports);
 	for (unsigned int i = 0; i < app.n_ports; i++)
@@ -155,11 +311,19 @@ main(int argc, char **argv)
 	app.start_tsc = rte_rdtsc();
 	for (unsigned int w = 0; w < app.n_workers; w++)
 		rte_eal_remote_launch(dg_worker_main, &app, app.workers[w]->lcore);
-	dg_mgmt_loop(&app);
+	dg_mgmt_loop(&app, ctl_server, dg_commands_handle, &control);
 	rte_eal_mp_wait_lcore();
 
 	dg_mgmt_summary(&app, stdout);
+	if (app.cfg.inspect)
+		filter_summary(stdout);
+	if (ctl_server != NULL)
+		dg_ctl_server_close(ctl_server);
+	dg_snapshot_fini(&control);
+	for (unsigned int w = 0; w < app.n_workers; w++)
+		dg_guard_free(app.workers[w]->guard);
 	dg_ports_close(&app);
+	rte_free(app.qsbr);
 	dg_config_free(&app.cfg);
 	rte_eal_cleanup();
 	return 0;

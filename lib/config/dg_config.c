@@ -18,6 +18,7 @@ dg_config_defaults(struct dg_config *c)
 	c->rx_desc = 1024;
 	c->tx_desc = 1024;
 	c->stats_interval = 1;
+	c->inspect = true;
 	c->ttl = 300;
 	c->edns_udp_size = 1232;
 	c->ede = true;

@@ -13,9 +13,9 @@
  *              mbufs
  *  - [workers] lcores (list like 1,3-4), burst
  *  - [mgmt]    stats_interval, run_for, idle_exit (seconds)
- *  - [filter]  list = FORMAT PATH [key=value...] (repeatable), strict
+ *  - [filter]  list = FORMAT PATH [key=value...] (repeatable), strict, inspect
  *  - [answer]  sinkhole_v4, sinkhole_v6, ttl, edns_udp_size, ede, ede_code, ede_text,
- *              soa = MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM,
+ *              soa = ZONE MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM,
  *              category_sinkhole = CATEGORY ADDRESS [ADDRESS] (repeatable)
  *  - [intercept] resolvers (addresses; empty = every destination), dns_port,
  *              min_src_port, vlan_max
@@ -72,7 +72,7 @@ struct dg_config_category {
 /** NXDOMAIN/NODATA authority: the SOA of the filtering zone. */
 struct dg_config_soa {
 	bool set;
-	char mname[DG_CONFIG_TEXT_MAX], rname[DG_CONFIG_TEXT_MAX];
+	char zone[DG_CONFIG_TEXT_MAX], mname[DG_CONFIG_TEXT_MAX], rname[DG_CONFIG_TEXT_MAX];
 	uint32_t serial, refresh, retry, expire, minimum;
 };
 
@@ -102,6 +102,7 @@ struct dg_config {
 	unsigned int n_lists;
 	struct dg_config_list lists[DG_CONFIG_MAX_LISTS];
 	bool strict;                                /**< any rejected list line fails a load */
+	bool inspect;                               /**< parse subscriber DNS at all (default yes) */
 	/* [answer] */
 	bool sinkhole4_set, sinkhole6_set;
 	uint8_t sinkhole4[4], sinkhole6[16];

@@ -136,6 +136,14 @@ set_strict(struct dg_config *c, const char *v, char *err, size_t len)
 }
 
 static int
+set_inspect(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	if (dg_config_parse_bool(v, &c->inspect) < 0)
+		return cfg_fail(err, len, -EINVAL, "inspect: expected yes or no, got '%s'", v);
+	return 0;
+}
+
+static int
 set_ede(struct dg_config *c, const char *v, char *err, size_t len)
 {
 	if (dg_config_parse_bool(v, &c->ede) < 0)
@@ -228,10 +236,10 @@ set_soa(struct dg_config *c, const char *v, char *err, size_t len)
 	struct dg_config_soa *s = &c->soa;
 	char extra[2];
 
-	if (sscanf(v, "%255s %255s %u %u %u %u %u %1s", s->mname, s->rname, &s->serial,
-		   &s->refresh, &s->retry, &s->expire, &s->minimum, extra) != 7)
+	if (sscanf(v, "%255s %255s %255s %u %u %u %u %u %1s", s->zone, s->mname, s->rname,
+		   &s->serial, &s->refresh, &s->retry, &s->expire, &s->minimum, extra) != 8)
 		return cfg_fail(err, len, -EINVAL,
-				"soa: expected 'MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM', got '%s'",
+				"soa: expected 'ZONE MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM', got '%s'",
 				v);
 	s->set = true;
 	return 0;
@@ -355,6 +363,7 @@ static const struct fn_key fn_keys[] = {
 	{ "workers", "lcores", set_lcores },
 	{ "filter", "list", set_list },
 	{ "filter", "strict", set_strict },
+	{ "filter", "inspect", set_inspect },
 	{ "answer", "sinkhole_v4", set_sinkhole_v4 },
 	{ "answer", "sinkhole_v6", set_sinkhole_v6 },
 	{ "answer", "ede", set_ede },

@@ -228,7 +228,7 @@ static const char *filtering =
 	"ede = off\n"
 	"ede_code = filtered\n"
 	"ede_text = true\n"
-	"soa = ns.sinkhole.test. hostmaster.sinkhole.test. 1 3600 600 86400 60\n"
+	"soa = sinkhole.test. ns.sinkhole.test. hostmaster.sinkhole.test. 1 3600 600 86400 60\n"
 	"category_sinkhole = backdoor 198.18.255.2 2001:2::2\n"
 	"category_sinkhole = ddos 2001:2::3\n"
 	"[intercept]\n"
@@ -264,6 +264,7 @@ test_config_filtering_sections(void)
 	CU_ASSERT_EQUAL(c.ede_code, 17);
 	CU_ASSERT_TRUE(c.ede_text);
 	CU_ASSERT_TRUE(c.soa.set);
+	CU_ASSERT_STRING_EQUAL(c.soa.zone, "sinkhole.test.");
 	CU_ASSERT_STRING_EQUAL(c.soa.rname, "hostmaster.sinkhole.test.");
 	CU_ASSERT_EQUAL(c.soa.minimum, 60);
 	CU_ASSERT_EQUAL(c.n_categories, 2);
@@ -303,6 +304,7 @@ test_config_filtering_defaults(void)
 	CU_ASSERT_EQUAL(c.ctl_uid, -1);
 	CU_ASSERT_FALSE(c.sinkhole4_set);
 	CU_ASSERT_EQUAL(c.n_resolvers, 0);
+	CU_ASSERT_TRUE(c.inspect);
 }
 
 static void
@@ -315,6 +317,7 @@ test_config_filtering_errors(void)
 		{ "[filter]\nlist = rpz\n", "expected 'FORMAT PATH" },
 		{ "[filter]\nlist = csv /x\n", "unknown format 'csv'" },
 		{ "[filter]\nstrict = maybe\n", "strict: expected yes or no" },
+		{ "[filter]\ninspect = 2\n", "inspect: expected yes or no" },
 		{ "[answer]\nsinkhole_v4 = 2001:2::1\n", "sinkhole_v4: expected an IPv4 address" },
 		{ "[answer]\nsinkhole_v6 = 198.18.0.1\n", "sinkhole_v6: expected an IPv6 address" },
 		{ "[answer]\nsinkhole_v4 = 198.18.0.256\n", "sinkhole_v4" },
@@ -323,8 +326,8 @@ test_config_filtering_errors(void)
 		{ "[answer]\nede = 2\n", "ede: expected yes or no" },
 		{ "[answer]\nede_code = 16\n", "ede_code: expected 15" },
 		{ "[answer]\nede_text = x\n", "ede_text" },
-		{ "[answer]\nsoa = a. b. 1 2 3 4\n", "soa: expected" },
-		{ "[answer]\nsoa = a. b. 1 2 3 4 5 6\n", "soa: expected" },
+		{ "[answer]\nsoa = z. a. b. 1 2 3 4\n", "soa: expected" },
+		{ "[answer]\nsoa = z. a. b. 1 2 3 4 5 6\n", "soa: expected" },
 		{ "[answer]\ncategory_sinkhole = x\n", "category_sinkhole: expected" },
 		{ "[answer]\ncategory_sinkhole = x 1.2.3\n", "bad address '1.2.3'" },
 		{ "[intercept]\nresolvers = 198.18.0.1 nope\n", "resolvers: bad address 'nope'" },

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DG_FILTERING_H
+#define DG_FILTERING_H
+
+#include <rte_mbuf.h>
+
+#include "dg_app.h"
+
+/** Where the frames of one subscriber-side burst go. */
+struct dg_burst_out {
+	uint16_t n_fwd, n_ans;
+	struct rte_mbuf *fwd[DG_CONFIG_BURST_MAX]; /**< to the peer port, unchanged, in order */
+	struct rte_mbuf *ans[DG_CONFIG_BURST_MAX]; /**< forged answers, back out of the ingress */
+};
+
+/**
+ * Decide every frame of a burst that arrived on subscriber-side port @p in; dropped
+ * frames are freed here. Worker lcores only.
+ */
+void dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint16_t in,
+			struct rte_mbuf **pkts, uint16_t n, struct dg_burst_out *out);
+
+#endif /* DG_FILTERING_H */

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Forge the answer in the query's own buffer. All sizes are computed first, so a frame
+ * we cannot answer is left untouched (the caller then forwards it). New L3 headers are
+ * never longer than the query's (options and extension headers are dropped), so the
+ * question only ever moves towards the frame start: one memmove, then fresh headers.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "dg_dns.h"
+#include "dg_wire.h"
+
+enum {
+	ETH_ALEN = 6,
+	IP4_HLEN = 20,
+	IP6_HLEN = 40,
+	UDP_HLEN = 8,
+	PROTO_UDP = 17,
+	TTL_HOPS = 64,
+	IP4_DF = 0x4000,
+	RR_FIXED = 10,      /* type, class, TTL, RDLENGTH */
+	OPT_RR_LEN = 11,    /* root owner + RR_FIXED */
+	EDE_FIXED = 6,      /* option code, length, info code */
+	SOA_FIXED = 20,     /* serial, refresh, retry, expire, minimum */
+	QNAME_PTR = 0xC000 | DG_DNS_HDR_LEN, /* compression pointer to the question */
+};
+
+void
+dg_answer_cfg_init(struct dg_answer_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ttl = 300;
+	cfg->edns_udp_size = 1232;
+	cfg->ede = true;
+	cfg->ede_code = DG_DNS_EDE_BLOCKED;
+}
+
+static inline size_t
+soa_rr_len(const struct dg_answer_soa *s)
+{
+	return (size_t)s->owner.len + RR_FIXED + s->mname.len + s->rname.len + SOA_FIXED;
+}
+
+static void
+write_soa(struct dg_wire_wctx *w, const struct dg_answer_soa *s)
+{
+	uint32_t ttl = s->ttl < s->minimum ? s->ttl : s->minimum;
+
+	dg_wire_write(w, s->owner.wire, s->owner.len);
+	dg_wire_write_u16(w, DG_DNS_TYPE_SOA);
+	dg_wire_write_u16(w, DG_DNS_CLASS_IN);
+	dg_wire_write_u32(w, ttl);
+	dg_wire_write_u16(w, (uint16_t)(s->mname.len + s->rname.len + SOA_FIXED));
+	dg_wire_write(w, s->mname.wire, s->mname.len);
+	dg_wire_write(w, s->rname.wire, s->rname.len);
+	dg_wire_write_u32(w, s->serial);
+	dg_wire_write_u32(w, s->refresh);
+	dg_wire_write_u32(w, s->retry);
+	dg_wire_write_u32(w, s->expire);
+	dg_wire_write_u32(w, s->minimum);
+}
+
+/* Fresh L3 + UDP headers for an answer of dns_len bytes, addresses and ports swapped. */
+static void
+write_l3l4(uint8_t *frame, const struct dg_pkt *q, const uint8_t *src, const uint8_t *dst,
+	   size_t dns_len)
+{
+	uint8_t *ip = frame + q->l3_off;
+	uint16_t udp_len = (uint16_t)(UDP_HLEN + dns_len);
+	uint8_t *udp;
+	uint16_t csum;
+	uint64_t sum;
+
+	if (q->ip_ver == 4) {
+		udp = ip + IP4_HLEN;
+		ip[0] = 0x45;
+		ip[1] = 0; /* DSCP/ECN of a query say nothing about the answer */
+		dg_wire_put_u16(ip + 2, (uint16_t)(IP4_HLEN + udp_len));
+		dg_wire_put_u16(ip + 4, 0); /* ID 0 is fine with DF (RFC 6864) */
+		dg_wire_put_u16(ip + 6, IP4_DF);
+		ip[8] = TTL_HOPS;
+		ip[9] = PROTO_UDP;
+		memset(ip + 10, 0, 2);
+		memcpy(ip + 12, dst, 4);
+		memcpy(ip + 16, src, 4);
+		csum = dg_wire_csum_final(dg_wire_csum_add(0, ip, IP4_HLEN));
+		memcpy(ip + 10, &csum, sizeof(csum));
+	} else {
+		udp = ip + IP6_HLEN;
+		dg_wire_put_u32(ip, 0x60000000u);
+		dg_wire_put_u16(ip + 4, udp_len);
+		ip[6] = PROTO_UDP;
+		ip[7] = TTL_HOPS;
+		memcpy(ip + 8, dst, 16);
+		memcpy(ip + 24, src, 16);
+	}
+	dg_wire_put_u16(udp, q->dst_port);
+	dg_wire_put_u16(udp + 2, q->src_port);
+	dg_wire_put_u16(udp + 4, udp_len);
+	memset(udp + 6, 0, 2);
+	sum = dg_wire_csum_pseudo(dst, src, q->addr_len, PROTO_UDP, udp_len);
+	csum = dg_wire_csum_final(dg_wire_csum_add(sum, udp, udp_len));
+	if (csum == 0)
+		csum = 0xffff; /* 0 would mean "no checksum" (RFC 768) */
+	memcpy(udp + 6, &csum, sizeof(csum));
+}
+
+int
+dg_dns_forge_ovr(uint8_t *frame, size_t room, const struct dg_pkt *q,
+		 enum dg_answer_kind kind, const struct dg_answer_cfg *cfg,
+		 const struct dg_answer_ovr *ovr, size_t *out_len)
+{
+	const struct dg_answer_soa *soa = NULL;
+	const uint8_t *a4 = NULL, *a6 = NULL, *addr = NULL;
+	uint16_t an_type = 0, rcode = DG_DNS_RCODE_NOERROR, ede_code, flags;
+	size_t alen = 0, text_len = 0, dns_len, dns_off, limit;
+	uint8_t mac[2 * ETH_ALEN], src[16], dst[16];
+	const char *text = NULL;
+	struct dg_wire_wctx w;
+	bool ede;
+
+	if (frame == NULL || q == NULL || cfg == NULL || out_len == NULL)
+		return -EINVAL;
+	if ((q->ip_ver != 4 && q->ip_ver != 6) || q->l4_proto != PROTO_UDP ||
+	    q->qclass != DG_DNS_CLASS_IN || q->question_len < 5 ||
+	    (size_t)q->question_off + q->question_len > room)
+		return -EINVAL;
+	ede_code = (ovr != NULL && ovr->ede_code != 0) ? ovr->ede_code : cfg->ede_code;
+	ede = q->edns && cfg->ede;
+	if (ede && ede_code != DG_DNS_EDE_BLOCKED && ede_code != DG_DNS_EDE_FILTERED)
+		return -EINVAL;
+
+	switch (kind) {
+	case DG_ANSWER_SINKHOLE:
+		a4 = (ovr != NULL && ovr->sinkhole4 != NULL) ? ovr->sinkhole4 :
+			cfg->sinkhole4_set ? cfg->sinkhole4 : NULL;
+		a6 = (ovr != NULL && ovr->sinkhole6 != NULL) ? ovr->sinkhole6 :
+			cfg->sinkhole6_set ? cfg->sinkhole6 : NULL;
+		/* ANY gets one address RRset (RFC 8482 spirit); other types NODATA. */
+		if ((q->qtype == DG_DNS_TYPE_A || q->qtype == DG_DNS_TYPE_ANY) && a4 != NULL) {
+			an_type = DG_DNS_TYPE_A;
+			addr = a4;
+			alen = 4;
+		} else if ((q->qtype == DG_DNS_TYPE_AAAA || q->qtype == DG_DNS_TYPE_ANY) &&
+			   a6 != NULL) {
+			an_type = DG_DNS_TYPE_AAAA;
+			addr = a6;
+			alen = 16;
+		}
+		break;
+	case DG_ANSWER_NXDOMAIN:
+		rcode = DG_DNS_RCODE_NXDOMAIN;
+		break;
+	case DG_ANSWER_NODATA:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (an_type == 0)
+		soa = cfg->soa;
+	if (ede) {
+		text = (ovr != NULL && ovr->extra_text != NULL) ? ovr->extra_text :
+			cfg->extra_text;
+		if (text != NULL)
+			text_len = strnlen(text, DG_ANSWER_TEXT_MAX + 1);
+		if (text_len > DG_ANSWER_TEXT_MAX)
+			return -EINVAL;
+	}
+
+	/* Fit the client's size: drop the extra-text, then the SOA, then give up. */
+	limit = dg_pkt_udp_max(q);
+	for (;;) {
+		dns_len = DG_DNS_HDR_LEN + q->question_len;
+		if (an_type != 0)
+			dns_len += 2 + RR_FIXED + alen;
+		if (soa != NULL)
+			dns_len += soa_rr_len(soa);
+		if (q->edns)
+			dns_len += OPT_RR_LEN + (ede ? EDE_FIXED + text_len : 0);
+		if (dns_len <= limit)
+			break;
+		if (text_len > 0)
+			text_len = 0;
+		else if (soa != NULL)
+			soa = NULL;
+		else
+			return -EMSGSIZE;
+	}
+	dns_off = (size_t)q->l3_off + (q->ip_ver == 4 ? IP4_HLEN : IP6_HLEN) + UDP_HLEN;
+	if (dns_off + dns_len > room)
+		return -ENOSPC;
+	/* Parsed frames always satisfy this: our headers are never longer than theirs. */
+	if (dns_off + DG_DNS_HDR_LEN > q->question_off)
+		return -EINVAL;
+
+	/* Keep what we need from the query before overwriting it. */
+	memcpy(mac, frame, sizeof(mac));
+	memcpy(src, q->src_addr, q->addr_len);
+	memcpy(dst, q->dst_addr, q->addr_len);
+	memmove(frame + dns_off + DG_DNS_HDR_LEN, frame + q->question_off, q->question_len);
+
+	flags = DG_DNS_FLAG_QR | DG_DNS_FLAG_RA | rcode |
+		(q->flags & (DG_DNS_FLAG_OPCODE | DG_DNS_FLAG_RD | DG_DNS_FLAG_CD));
+	w = dg_wire_winit(frame + dns_off, dns_len);
+	dg_wire_write_u16(&w, q->id);
+	dg_wire_write_u16(&w, flags);
+	dg_wire_write_u16(&w, 1);
+	dg_wire_write_u16(&w, an_type != 0 ? 1 : 0);
+	dg_wire_write_u16(&w, soa != NULL ? 1 : 0);
+	dg_wire_write_u16(&w, q->edns ? 1 : 0);
+	dg_wire_wreserve(&w, q->question_len); /* already in place */
+	if (an_type != 0) {
+		dg_wire_write_u16(&w, QNAME_PTR);
+		dg_wire_write_u16(&w, an_type);
+		dg_wire_write_u16(&w, DG_DNS_CLASS_IN);
+		dg_wire_write_u32(&w, cfg->ttl);
+		dg_wire_write_u16(&w, (uint16_t)alen);
+		dg_wire_write(&w, addr, alen);
+	}
+	if (soa != NULL)
+		write_soa(&w, soa);
+	if (q->edns) {
+		dg_wire_write_u8(&w, 0); /* root owner */
+		dg_wire_write_u16(&w, DG_DNS_TYPE_OPT);
+		dg_wire_write_u16(&w, cfg->edns_udp_size);
+		/* Extended RCODE 0, version 0, only DO copied: no unknown flag echoed. */
+		dg_wire_write_u32(&w, q->edns_flags & DG_PKT_EDNS_DO);
+		dg_wire_write_u16(&w, (uint16_t)(ede ? EDE_FIXED + text_len : 0));
+		if (ede) {
+			dg_wire_write_u16(&w, DG_DNS_EDNS_EDE);
+			dg_wire_write_u16(&w, (uint16_t)(2 + text_len));
+			dg_wire_write_u16(&w, ede_code);
+			dg_wire_write(&w, text, text_len);
+		}
+	}
+	/* The sizes above are exact; a mismatch is a bug here, not bad input. */
+	if (w.error != 0 || dg_wire_woffset(&w) != dns_len)
+		return -EFAULT;
+
+	write_l3l4(frame, q, src, dst, dns_len);
+	memcpy(frame, mac + ETH_ALEN, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, mac, ETH_ALEN);
+	*out_len = dns_off + dns_len;
+	return 0;
+}
+
+int
+dg_dns_forge(uint8_t *frame, size_t room, const struct dg_pkt *q, enum dg_answer_kind kind,
+	     const struct dg_answer_cfg *cfg, size_t *out_len)
+{
+	return dg_dns_forge_ovr(frame, room, q, kind, cfg, NULL, out_len);
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DNS query parsing, in Knot's order: fixed header checks first (cheap, and they reject
+ * responses before any name is touched), then the question, then the additional
+ * section record by record. Every length comes from the message and is checked against
+ * what is really there; the loops are bounded by the message size.
+ */
+#include <errno.h>
+
+#include "dg_dns.h"
+#include "dg_wire.h"
+
+/* dg_name_from_wire() says -ENOTSUP for both: find which label type stopped it. */
+static enum dg_fwd_reason
+qname_unsupported(const uint8_t *p, size_t avail)
+{
+	size_t pos = 0;
+
+	while (pos < avail) {
+		uint8_t ll = p[pos];
+
+		if ((ll & DG_NAME_LABEL_TYPE_MASK) == DG_NAME_LABEL_POINTER)
+			return DG_FWD_QNAME_POINTER;
+		if (ll & DG_NAME_LABEL_TYPE_MASK)
+			return DG_FWD_QNAME_BAD_LABEL;
+		if (ll == 0)
+			break;
+		pos += 1 + (size_t)ll;
+	}
+	return DG_FWD_QNAME_BAD_LABEL;
+}
+
+static enum dg_fwd_reason
+qname_error(int rc, const uint8_t *p, size_t avail)
+{
+	switch (rc) {
+	case -EMSGSIZE:
+		return DG_FWD_QNAME_TOO_LONG;
+	case -ENOTSUP:
+		return qname_unsupported(p, avail);
+	default:
+		return DG_FWD_QNAME_TRUNCATED;
+	}
+}
+
+/*
+ * Skip an owner name in the additional section (a TSIG owner may be compressed: a
+ * pointer ends it). @return 0, -EBADMSG if cut short, -ENOTSUP for a bad label type
+ * or a name over 255 bytes.
+ */
+static int
+skip_name(struct dg_wire_ctx *c)
+{
+	size_t n = 0;
+
+	for (;;) {
+		uint8_t ll = dg_wire_read_u8(c);
+
+		if (c->error)
+			return -EBADMSG;
+		if (ll == 0)
+			return 0;
+		if ((ll & DG_NAME_LABEL_TYPE_MASK) == DG_NAME_LABEL_POINTER) {
+			dg_wire_skip(c, 1);
+			return c->error ? -EBADMSG : 0;
+		}
+		if (ll & DG_NAME_LABEL_TYPE_MASK)
+			return -ENOTSUP;
+		n += 1 + (size_t)ll;
+		if (n + 1 > DG_NAME_MAXLEN)
+			return -ENOTSUP;
+		dg_wire_skip(c, ll);
+	}
+}
+
+/* OPT RDATA: a list of {code, length, data}; only COOKIE is looked into (RFC 7873 4). */
+static enum dg_fwd_reason
+parse_opt_options(const uint8_t *rdata, size_t rdlen, struct dg_pkt *out)
+{
+	struct dg_wire_ctx c = dg_wire_init(rdata, rdlen);
+
+	while (dg_wire_avail(&c) > 0) {
+		uint16_t code = dg_wire_read_u16(&c);
+		uint16_t len = dg_wire_read_u16(&c);
+
+		dg_wire_skip(&c, len);
+		if (c.error)
+			return DG_FWD_EDNS_BAD_OPTION;
+		if (code == DG_DNS_EDNS_COOKIE) {
+			/* Client cookie alone (8), or with a server cookie of 8..32 bytes. */
+			if (len != 8 && (len < 16 || len > 40))
+				return DG_FWD_EDNS_BAD_COOKIE;
+			out->edns_cookie = 1;
+		}
+	}
+	return DG_FWD_NONE;
+}
+
+static enum dg_fwd_reason
+parse_additional(struct dg_wire_ctx *c, struct dg_pkt *out)
+{
+	uint16_t type, rclass, rdlen;
+	const uint8_t *rdata;
+	uint32_t ttl;
+	bool root;
+	int rc;
+
+	if (dg_wire_avail(c) == 0)
+		return DG_FWD_EDNS_MISSING;
+	root = c->pos[0] == 0;
+	rc = skip_name(c);
+	if (rc == -ENOTSUP)
+		return DG_FWD_DNS_ADDITIONAL;
+	type = dg_wire_read_u16(c);
+	rclass = dg_wire_read_u16(c);
+	ttl = dg_wire_read_u32(c);
+	rdlen = dg_wire_read_u16(c);
+	rdata = c->pos;
+	dg_wire_skip(c, rdlen);
+	if (rc != 0 || c->error)
+		return DG_FWD_EDNS_TRUNCATED;
+	if (type == DG_DNS_TYPE_TSIG || type == DG_DNS_TYPE_SIG)
+		return DG_FWD_DNS_SIGNED;
+	if (type != DG_DNS_TYPE_OPT)
+		return DG_FWD_DNS_ADDITIONAL;
+	if (out->edns)
+		return DG_FWD_EDNS_DUPLICATE;
+	if (!root)
+		return DG_FWD_EDNS_OWNER_NOT_ROOT;
+	/* TTL of OPT: extended RCODE (8) | version (8) | flags (16). */
+	if (((ttl >> 16) & 0xff) != 0)
+		return DG_FWD_EDNS_BAD_VERSION;
+	out->edns = 1;
+	out->edns_udp_size = rclass;
+	out->edns_flags = (uint16_t)ttl;
+	return parse_opt_options(rdata, rdlen, out);
+}
+
+static inline bool
+qtype_refused(uint16_t t)
+{
+	return t == 0 || t == DG_DNS_TYPE_OPT || t == DG_DNS_TYPE_TKEY ||
+	       t == DG_DNS_TYPE_TSIG || t == DG_DNS_TYPE_IXFR || t == DG_DNS_TYPE_AXFR;
+}
+
+enum dg_fwd_reason
+dg_dns_parse(const uint8_t *frame, struct dg_pkt *out)
+{
+	const uint8_t *m = frame + out->dns_off;
+	size_t mlen = out->dns_len, consumed = 0;
+	uint16_t flags, ar;
+	struct dg_wire_ctx c;
+	enum dg_fwd_reason r;
+	unsigned int i;
+	int rc;
+
+	if (mlen < DG_DNS_HDR_LEN)
+		return DG_FWD_DNS_SHORT;
+	out->id = dg_wire_get_u16(m + DG_DNS_HDR_ID);
+	flags = dg_wire_get_u16(m + DG_DNS_HDR_FLAGS);
+	out->flags = flags;
+	if (flags & DG_DNS_FLAG_QR)
+		return DG_FWD_DNS_RESPONSE;
+	if (flags & DG_DNS_FLAG_OPCODE)
+		return DG_FWD_DNS_OPCODE;
+	if (flags & DG_DNS_FLAG_TC)
+		return DG_FWD_DNS_TC;
+	if (dg_wire_get_u16(m + DG_DNS_HDR_QDCOUNT) != 1)
+		return DG_FWD_DNS_QDCOUNT;
+	if (dg_wire_get_u16(m + DG_DNS_HDR_ANCOUNT) != 0 ||
+	    dg_wire_get_u16(m + DG_DNS_HDR_NSCOUNT) != 0)
+		return DG_FWD_DNS_AN_NS_COUNT;
+	ar = dg_wire_get_u16(m + DG_DNS_HDR_ARCOUNT);
+
+	rc = dg_name_from_wire(&out->qname, m + DG_DNS_HDR_LEN, mlen - DG_DNS_HDR_LEN,
+			       &consumed);
+	if (rc != 0)
+		return qname_error(rc, m + DG_DNS_HDR_LEN, mlen - DG_DNS_HDR_LEN);
+	c = dg_wire_init(m, mlen);
+	dg_wire_seek(&c, DG_DNS_HDR_LEN + consumed);
+	out->qtype = dg_wire_read_u16(&c);
+	out->qclass = dg_wire_read_u16(&c);
+	if (c.error)
+		return DG_FWD_QUESTION_TRUNCATED;
+	if (out->qclass != DG_DNS_CLASS_IN)
+		return DG_FWD_QCLASS_NOT_IN;
+	if (qtype_refused(out->qtype))
+		return DG_FWD_QTYPE_REFUSED;
+	out->question_off = (uint16_t)(out->dns_off + DG_DNS_HDR_LEN);
+	out->question_len = (uint16_t)(consumed + 4);
+
+	out->edns = 0;
+	out->edns_cookie = 0;
+	out->edns_udp_size = 0;
+	out->edns_flags = 0;
+	/* Each record takes at least 11 bytes, so this ends within mlen / 11 rounds. */
+	for (i = 0; i < ar; i++) {
+		r = parse_additional(&c, out);
+		if (r != DG_FWD_NONE)
+			return r;
+	}
+	if (dg_wire_avail(&c) != 0)
+		return DG_FWD_DNS_TRAILING;
+	return DG_FWD_NONE;
+}
+
+enum dg_fwd_reason
+dg_pkt_parse_hint(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg,
+		  unsigned int hints, struct dg_pkt *out)
+{
+	enum dg_fwd_reason r = dg_wire_parse_l2l4(frame, len, cfg, hints, out);
+
+	if (r != DG_FWD_NONE)
+		return r;
+	return dg_dns_parse(frame, out);
+}
+
+enum dg_fwd_reason
+dg_pkt_parse(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg,
+	     struct dg_pkt *out)
+{
+	return dg_pkt_parse_hint(frame, len, cfg, 0, out);
+}

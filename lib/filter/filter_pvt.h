@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef FILTER_PVT_H
+#define FILTER_PVT_H
+
+/*
+ * Snapshot layout (private).
+ *
+ * Suffix hashes: h(root) = seed, h(label . parent) = mix(label bytes, h(parent)), so one
+ * right-to-left pass over the labels gives the hash of every ancestor.
+ *
+ * Bloom: 64-byte blocks, split in eight 64-bit words with one bit per word per key (a
+ * "split block" filter), so a probe is eight AND tests on one cache line. The block is
+ * chosen by the hash of the zone of the name: its last two labels, or one label more
+ * for each enclosing zone that is crowded (at least FLT_CROWD_MIN names below it, e.g.
+ * duckdns.org, then c.2mdn.net below 2mdn.net). Every listed name under one zone is in
+ * the zone's block, so a query and all of its parents probe one line.
+ *
+ * Top set: a small open-addressing table, behind a 4 KiB bitmap, for what cannot live
+ * in a zone's block: one-label entries (TLDs), and crowded zones (with the zone's own
+ * policies, if any). A lookup tests the bitmap for its TLD and its two-label zone.
+ *
+ * Exact table: buckets of eight (tag, record offset) slots, 64 bytes each, linear
+ * probing over buckets; a bucket with a free slot ends the search.
+ *
+ * Arena record, byte aligned, at a 32-bit offset:
+ *   u8 len, u8 napex, u8 nbelow, u8 nlabels, wire[len], u32 meta ids[napex + nbelow]
+ * Each list is in precedence order (allow first, then last added first), so a lookup
+ * takes the first active one.
+ */
+
+#include <stdint.h>
+#include <string.h>
+
+#include "dg_filter.h"
+
+enum {
+	FLT_BLOCK_BYTES = 64,
+	FLT_BLOCK_WORDS = 8,
+	FLT_BITS_PER_ENTRY = 16,  /* Bloom bits per listed name */
+	FLT_BUCKET_SLOTS = 8,
+	FLT_TABLE_LOAD_PCT = 80,  /* exact table fill target */
+	FLT_CROWD_MIN = 16,       /* names under a zone before it is keyed one label deeper */
+	FLT_ZONE_MAXD = 8,        /* deepest zone key (labels) */
+	FLT_TOP_BITS_LOG2 = 15,   /* prefilter bitmap of the top set: 4 KiB */
+	FLT_REC_HDR = 4,
+	FLT_NONE = UINT32_MAX,
+};
+
+enum flt_top_flags {
+	FLT_TOP_CROWDED = 1u << 0, /* a crowded zone: names below are keyed on 3 labels */
+};
+
+#define FLT_SEED UINT64_C(0x243f6a8885a308d3)
+
+struct flt_bucket {
+	uint32_t tag[FLT_BUCKET_SLOTS];
+	uint32_t rec[FLT_BUCKET_SLOTS]; /* FLT_NONE = free */
+};
+
+struct flt_top_slot {
+	uint64_t hash;
+	uint32_t rec;   /* FLT_NONE = free slot */
+	uint32_t flags;
+};
+
+struct dg_filter {
+	uint64_t (*blocks)[FLT_BLOCK_WORDS];
+	uint32_t nblocks;
+	uint32_t nbuckets;
+	struct flt_bucket *buckets;
+	struct flt_top_slot *top;
+	uint32_t top_mask;   /* slots - 1 */
+	uint32_t ntop;       /* used slots; 0 skips the top probes */
+	uint64_t top_bits[(1u << FLT_TOP_BITS_LOG2) / 64]; /* one bit per top-set hash */
+	uint8_t *arena;
+	uint64_t arena_len;
+	struct dg_entry_meta *metas;
+	uint32_t *meta_ident; /* identifier index of each meta */
+	uint32_t nmetas;
+	char **idents;        /* [0] = NULL ("none") */
+	uint64_t *ident_fqdns;
+	uint32_t nidents;     /* including index 0 */
+	char **strs;          /* interned strings owned by the snapshot */
+	uint32_t nstrs;
+	struct dg_filter_info info;
+};
+
+static inline uint64_t
+flt_mum(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* Mix one label (length byte + bytes, @p n = 1 + length) into the parent's hash. */
+static inline uint64_t
+flt_hash_label(const uint8_t *p, unsigned int n, uint64_t h)
+{
+	uint64_t a, b;
+
+	while (n > 16) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		h = flt_mum(a ^ UINT64_C(0xa0761d6478bd642f), b ^ h);
+		p += 16;
+		n -= 16;
+	}
+	if (n >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+
+		memcpy(&x, p, 4);
+		memcpy(&y, p + n - 4, 4);
+		a = x;
+		b = y;
+	} else {
+		a = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
+		b = 0;
+	}
+	return flt_mum(a ^ UINT64_C(0xe7037ed1a0b428db) ^ n, b ^ h ^ UINT64_C(0x8ebc6af09c88c6e3));
+}
+
+/* h[i] = hash of the suffix at label i, for i = nlabels (root) down to 0. */
+static inline void
+flt_hash_suffixes(const struct dg_name *n, uint64_t *h)
+{
+	unsigned int i = n->nlabels;
+
+	h[i] = FLT_SEED;
+	while (i-- > 0) {
+		const uint8_t *p = n->wire + n->label[i];
+
+		h[i] = flt_hash_label(p, 1u + p[0], h[i + 1]);
+	}
+}
+
+static inline uint32_t
+flt_range(uint32_t x, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)x * n) >> 32);
+}
+
+static inline uint32_t
+flt_block_of(const struct dg_filter *f, uint64_t zone_hash)
+{
+	return flt_range((uint32_t)(zone_hash >> 32), f->nblocks);
+}
+
+/* One bit in each of the eight words, from the top 48 bits of a remix of the hash. */
+static inline void
+flt_bloom_mask(uint64_t h, uint64_t mask[FLT_BLOCK_WORDS])
+{
+	uint64_t g = h * UINT64_C(0x9e3779b97f4a7c15);
+
+	for (unsigned int w = 0; w < FLT_BLOCK_WORDS; w++)
+		mask[w] = UINT64_C(1) << ((g >> (16 + 6 * w)) & 63);
+}
+
+static inline int
+flt_bloom_test(const uint64_t *blk, uint64_t h)
+{
+	uint64_t mask[FLT_BLOCK_WORDS], miss = 0;
+
+	flt_bloom_mask(h, mask);
+	for (unsigned int w = 0; w < FLT_BLOCK_WORDS; w++)
+		miss |= ~blk[w] & mask[w];
+	return miss == 0;
+}
+
+static inline uint32_t
+flt_bucket_of(const struct dg_filter *f, uint64_t h)
+{
+	return flt_range((uint32_t)h, f->nbuckets);
+}
+
+static inline uint32_t
+flt_tag_of(uint64_t h)
+{
+	return (uint32_t)(h >> 32);
+}
+
+static inline uint32_t
+flt_rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* Does arena record @p rec hold exactly this wire name? */
+static inline int
+flt_rec_is(const struct dg_filter *f, uint32_t rec, const uint8_t *wire, size_t len)
+{
+	const uint8_t *r = f->arena + rec;
+
+	return r[0] == len && memcmp(r + FLT_REC_HDR, wire, len) == 0;
+}
+
+/* Exact table: record offset of this name, or FLT_NONE. */
+static inline uint32_t
+flt_table_find(const struct dg_filter *f, uint64_t h, const uint8_t *wire, size_t len)
+{
+	uint32_t bi = flt_bucket_of(f, h), tag = flt_tag_of(h);
+
+	for (uint32_t probes = 0; probes < f->nbuckets; probes++) {
+		const struct flt_bucket *bk = &f->buckets[bi];
+
+		for (unsigned int s = 0; s < FLT_BUCKET_SLOTS; s++) {
+			if (bk->rec[s] == FLT_NONE)
+				return FLT_NONE;
+			if (bk->tag[s] == tag && flt_rec_is(f, bk->rec[s], wire, len))
+				return bk->rec[s];
+		}
+		if (++bi == f->nbuckets)
+			bi = 0;
+	}
+	return FLT_NONE;
+}
+
+static inline uint32_t
+flt_top_bit(uint64_t h)
+{
+	return (uint32_t)(h >> (64 - FLT_TOP_BITS_LOG2));
+}
+
+/* Top set: the slot holding this name, or NULL. */
+static inline const struct flt_top_slot *
+flt_top_find(const struct dg_filter *f, uint64_t h, const uint8_t *wire, size_t len)
+{
+	uint32_t i = (uint32_t)h & f->top_mask, bit = flt_top_bit(h);
+
+	if (!(f->top_bits[bit / 64] >> (bit % 64) & 1))
+		return NULL;
+	for (;;) {
+		const struct flt_top_slot *s = &f->top[i];
+
+		if (s->rec == FLT_NONE)
+			return NULL;
+		if (s->hash == h && flt_rec_is(f, s->rec, wire, len))
+			return s;
+		i = (i + 1) & f->top_mask;
+	}
+}
+
+/* ---- builder (shared by dg_filter_build.c and dg_filter_snap.c) ---- */
+
+enum { POS_APEX, POS_BELOW, POS_COUNT };
+
+struct bld_rec {
+	uint64_t h;   /* hash of the whole name */
+	uint64_t hz2; /* hash of its last two labels (its zone) */
+	uint64_t hz3; /* hash of its last three labels */
+	uint32_t name; /* offset in names: u8 len, u8 nlabels, wire */
+	uint32_t head[POS_COUNT]; /* policy lists, most recent first */
+	uint16_t cnt[POS_COUNT];
+};
+
+struct bld_link {
+	uint32_t meta;
+	uint32_t next;
+};
+
+struct dg_filter_builder {
+	struct bld_rec *recs;
+	uint32_t nrecs, caprecs;
+	uint32_t *map; /* rec index by name hash; FLT_NONE = free */
+	uint32_t mapmask;
+	uint8_t *names;
+	uint64_t nameslen, namescap;
+	struct bld_link *links;
+	uint32_t nlinks, caplinks, freelink;
+	struct dg_entry_meta *metas;
+	uint32_t (*meta_sid)[2]; /* string index of identifier, category */
+	uint32_t nmetas, capmetas;
+	uint32_t *metamap;
+	uint32_t metamask;
+	char **strs;
+	uint32_t nstrs, capstrs;
+	uint32_t *strmap;
+	uint32_t strmask;
+	uint32_t last_meta; /* memo: loaders add runs of the same metadata */
+};
+
+static inline const uint8_t *
+rec_wire(const struct dg_filter_builder *b, const struct bld_rec *r, uint8_t *len,
+	 uint8_t *nlabels)
+{
+	const uint8_t *p = b->names + r->name;
+
+	*len = p[0];
+	*nlabels = p[1];
+	return p + 2;
+}
+
+/* Builder record of @p n (hash @p h), or FLT_NONE; *slot: its map slot, or the free one. */
+uint32_t flt_bld_find(const struct dg_filter_builder *b, const struct dg_name *n, uint64_t h,
+		      uint32_t *slot);
+
+#endif /* FILTER_PVT_H */

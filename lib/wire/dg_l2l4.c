@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * L2-L4 of one frame: Ethernet + VLAN tags, IPv4 / IPv6 (+ extension headers), UDP/TCP.
+ * Cheap rejections (not IP, not UDP, not the DNS port) come first so that the bulk of
+ * non-DNS traffic costs a few loads; checksums are verified last, only for DNS.
+ */
+#include <stdbool.h>
+
+#include "dg_pkt.h"
+#include "dg_wire.h"
+
+enum {
+	ETH_HLEN = 14,
+	ETH_DST = 0,
+	ETH_SRC = 6,
+	ETH_TYPE = 12,
+	VLAN_TAG_LEN = 4,
+	ETHERTYPE_IPV4 = 0x0800,
+	ETHERTYPE_IPV6 = 0x86DD,
+	ETHERTYPE_VLAN = 0x8100,
+	ETHERTYPE_QINQ = 0x88A8,
+	ETHERTYPE_QINQ_OLD = 0x9100,
+};
+
+enum {
+	IP4_HLEN = 20,
+	IP4_VIHL = 0,
+	IP4_TOTLEN = 2,
+	IP4_FRAG = 6,
+	IP4_PROTO = 9,
+	IP4_SRC = 12,
+	IP4_DST = 16,
+	IP4_FRAG_MF = 0x2000,
+	IP4_FRAG_OFFSET = 0x1fff,
+	IP4_OPT_EOL = 0,
+	IP4_OPT_NOP = 1,
+	IP4_OPT_LSRR = 0x83,
+	IP4_OPT_SSRR = 0x89,
+};
+
+enum {
+	IP6_HLEN = 40,
+	IP6_PLEN = 4,
+	IP6_NEXT = 6,
+	IP6_SRC = 8,
+	IP6_DST = 24,
+	IP6_EXT_MAX = 8, /* more than this many extension headers is abuse, not traffic */
+};
+
+enum {
+	PROTO_HOPOPT = 0,
+	PROTO_TCP = 6,
+	PROTO_UDP = 17,
+	PROTO_ROUTING = 43,
+	PROTO_FRAGMENT = 44,
+	PROTO_ESP = 50,
+	PROTO_AH = 51,
+	PROTO_DSTOPTS = 60,
+	PROTO_MOBILITY = 135,
+	PROTO_HIP = 139,
+	PROTO_SHIM6 = 140,
+	PROTO_EXP1 = 253,
+	PROTO_EXP2 = 254,
+};
+
+enum { UDP_HLEN = 8, UDP_LEN = 4, UDP_CSUM = 6 };
+
+void
+dg_pkt_cfg_init(struct dg_pkt_cfg *cfg)
+{
+	const struct dg_pkt_cfg d = DG_PKT_CFG_DEFAULT;
+
+	*cfg = d;
+}
+
+static inline bool
+is_vlan(uint16_t t)
+{
+	return t == ETHERTYPE_VLAN || t == ETHERTYPE_QINQ || t == ETHERTYPE_QINQ_OLD;
+}
+
+/* 0/8, 127/8, 224/4 multicast, 240/4 reserved and the limited broadcast: nobody to answer. */
+static inline bool
+ip4_bad_addr(const uint8_t *a)
+{
+	return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+}
+
+/*
+ * ff00::/8 multicast, and everything with the first 96 bits zero: ::, ::1 and the
+ * deprecated IPv4-compatible form. IPv4-mapped ::ffff:0:0/96 never appears on the wire.
+ */
+static inline bool
+ip6_bad_addr(const uint8_t *a)
+{
+	static const uint8_t zero[12];
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return a[0] == 0xff || memcmp(a, zero, 12) == 0 || memcmp(a, mapped, 12) == 0;
+}
+
+/* IPv4 options: reject source routes (a reply would have to follow them) and junk. */
+static enum dg_fwd_reason
+ip4_options(const uint8_t *h, unsigned int hlen)
+{
+	unsigned int i = IP4_HLEN;
+
+	while (i < hlen) {
+		uint8_t t = h[i];
+		unsigned int l;
+
+		if (t == IP4_OPT_EOL)
+			break;
+		if (t == IP4_OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hlen)
+			return DG_FWD_IP4_BAD_OPTIONS;
+		l = h[i + 1];
+		if (l < 2 || i + l > hlen)
+			return DG_FWD_IP4_BAD_OPTIONS;
+		if (t == IP4_OPT_LSRR || t == IP4_OPT_SSRR)
+			return DG_FWD_IP4_SOURCE_ROUTE;
+		i += l;
+	}
+	return DG_FWD_NONE;
+}
+
+/*
+ * Hop-by-Hop / Destination options: only those a host may skip (action bits 00) or
+ * padding. Anything the destination would act on (discard, ICMP, jumbo) is left to it.
+ */
+static bool
+ip6_opts_ok(const uint8_t *o, unsigned int len)
+{
+	unsigned int i = 2;
+
+	while (i < len) {
+		uint8_t t = o[i];
+
+		if (t == 0) { /* Pad1 */
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || i + 2 + (unsigned int)o[i + 1] > len)
+			return false;
+		if (t != 1 && (t & 0xc0) != 0)
+			return false;
+		i += 2 + (unsigned int)o[i + 1];
+	}
+	return true;
+}
+
+static enum dg_fwd_reason
+parse_ip6(const uint8_t *frame, size_t len, struct dg_pkt *out, unsigned int *l4, uint8_t *proto)
+{
+	const uint8_t *h = frame + out->l3_off;
+	unsigned int off, end, plen, n;
+	uint8_t nh;
+
+	if (len - out->l3_off < IP6_HLEN)
+		return DG_FWD_IP6_TRUNCATED;
+	if ((h[0] >> 4) != 6)
+		return DG_FWD_IP_BAD_VERSION;
+	plen = dg_wire_get_u16(h + IP6_PLEN);
+	if (plen == 0 || plen > len - out->l3_off - IP6_HLEN)
+		return DG_FWD_IP6_BAD_LENGTH;
+	out->ip_ver = 6;
+	out->addr_len = 16;
+	out->ip_len = (uint16_t)(IP6_HLEN + plen);
+	out->src_addr = h + IP6_SRC;
+	out->dst_addr = h + IP6_DST;
+	off = out->l3_off + IP6_HLEN;
+	end = out->l3_off + IP6_HLEN + plen;
+	nh = h[IP6_NEXT];
+	for (n = 0;; n++) {
+		unsigned int hl;
+
+		switch (nh) {
+		case PROTO_UDP:
+		case PROTO_TCP:
+			*l4 = off;
+			*proto = nh;
+			return DG_FWD_NONE;
+		case PROTO_HOPOPT:
+			if (n != 0) /* RFC 8200 4.1: only right after the IPv6 header */
+				return DG_FWD_IP6_BAD_EXT;
+			/* fall through */
+		case PROTO_DSTOPTS:
+			if (n >= IP6_EXT_MAX || end - off < 2)
+				return DG_FWD_IP6_BAD_EXT;
+			hl = ((unsigned int)frame[off + 1] + 1) * 8;
+			if (hl > end - off || !ip6_opts_ok(frame + off, hl))
+				return DG_FWD_IP6_BAD_EXT;
+			nh = frame[off];
+			off += hl;
+			break;
+		case PROTO_ROUTING:
+			return DG_FWD_IP6_ROUTING;
+		case PROTO_FRAGMENT:
+			return DG_FWD_IP6_FRAGMENT;
+		case PROTO_ESP:
+			return DG_FWD_IP6_ESP;
+		case PROTO_AH:
+		case PROTO_MOBILITY:
+		case PROTO_HIP:
+		case PROTO_SHIM6:
+		case PROTO_EXP1:
+		case PROTO_EXP2:
+			return DG_FWD_IP6_UNSUPPORTED_EXT;
+		default:
+			return DG_FWD_NOT_UDP;
+		}
+	}
+}
+
+enum dg_fwd_reason
+dg_wire_parse_l2l4(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg,
+		   unsigned int hints, struct dg_pkt *out)
+{
+	unsigned int off, l4 = 0, ulen, hlen = 0;
+	enum dg_fwd_reason r;
+	uint16_t type, csum;
+	uint8_t proto = 0;
+	uint64_t sum;
+
+	/* Offsets are 16-bit; no IP packet needs more, padding beyond is ignored. */
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
+	if (len < ETH_HLEN)
+		return DG_FWD_L2_TRUNCATED;
+	if (frame[ETH_SRC] & 0x01)
+		return DG_FWD_SRC_MAC_GROUP;
+	type = dg_wire_get_u16(frame + ETH_TYPE);
+	off = ETH_HLEN;
+	out->vlan_n = 0;
+	while (is_vlan(type)) {
+		if (out->vlan_n >= cfg->vlan_max)
+			return DG_FWD_VLAN_TOO_DEEP;
+		if (len - off < VLAN_TAG_LEN)
+			return DG_FWD_L2_TRUNCATED;
+		type = dg_wire_get_u16(frame + off + 2);
+		off += VLAN_TAG_LEN;
+		out->vlan_n++;
+	}
+	out->l3_off = (uint16_t)off;
+
+	if (type == ETHERTYPE_IPV4) {
+		const uint8_t *h = frame + off;
+		unsigned int tot;
+
+		if (len - off < IP4_HLEN)
+			return DG_FWD_IP4_TRUNCATED;
+		if ((h[IP4_VIHL] >> 4) != 4)
+			return DG_FWD_IP_BAD_VERSION;
+		hlen = (h[IP4_VIHL] & 0x0f) * 4u;
+		if (hlen < IP4_HLEN)
+			return DG_FWD_IP4_BAD_IHL;
+		tot = dg_wire_get_u16(h + IP4_TOTLEN);
+		if (tot < hlen || tot > len - off)
+			return DG_FWD_IP4_BAD_LENGTH;
+		if (dg_wire_get_u16(h + IP4_FRAG) & (IP4_FRAG_MF | IP4_FRAG_OFFSET))
+			return DG_FWD_IP4_FRAGMENT;
+		proto = h[IP4_PROTO];
+		out->ip_ver = 4;
+		out->addr_len = 4;
+		out->ip_len = (uint16_t)tot;
+		out->src_addr = h + IP4_SRC;
+		out->dst_addr = h + IP4_DST;
+		l4 = off + hlen;
+	} else if (type == ETHERTYPE_IPV6) {
+		r = parse_ip6(frame, len, out, &l4, &proto);
+		if (r != DG_FWD_NONE)
+			return r;
+	} else {
+		return DG_FWD_NOT_IP;
+	}
+	out->l4_off = (uint16_t)l4;
+	out->l4_proto = proto;
+	/* Bytes of L4 inside the IP packet (frame padding is not ours). */
+	ulen = out->l3_off + out->ip_len - l4;
+
+	if (proto == PROTO_TCP) {
+		if (ulen < 4)
+			return DG_FWD_TCP_TRUNCATED;
+		out->src_port = dg_wire_get_u16(frame + l4);
+		out->dst_port = dg_wire_get_u16(frame + l4 + 2);
+		if (out->dst_port != cfg->dns_port)
+			return DG_FWD_NOT_DNS_PORT;
+		if (cfg->dst_filter != NULL && !cfg->dst_filter(out, cfg->dst_filter_arg))
+			return DG_FWD_NOT_RESOLVER;
+		return DG_FWD_TCP_DNS;
+	}
+	if (proto != PROTO_UDP)
+		return DG_FWD_NOT_UDP;
+	if (ulen < UDP_HLEN)
+		return DG_FWD_UDP_TRUNCATED;
+	out->src_port = dg_wire_get_u16(frame + l4);
+	out->dst_port = dg_wire_get_u16(frame + l4 + 2);
+	if (out->dst_port != cfg->dns_port)
+		return DG_FWD_NOT_DNS_PORT;
+	if (cfg->dst_filter != NULL && !cfg->dst_filter(out, cfg->dst_filter_arg))
+		return DG_FWD_NOT_RESOLVER;
+
+	/* A DNS datagram: now the checks that cost more than a load. Our answer's source
+	 * MAC is the query's destination, which must then not be a group address. */
+	if (frame[ETH_DST] & 0x01)
+		return DG_FWD_DST_MAC_GROUP;
+	if (out->ip_ver == 4) {
+		const uint8_t *h = frame + out->l3_off;
+
+		if (!(hints & DG_PKT_HINT_IP4_CSUM_GOOD) &&
+		    dg_wire_csum_fold(dg_wire_csum_add(0, h, hlen)) != 0xffff)
+			return DG_FWD_IP4_BAD_CHECKSUM;
+		if (hlen > IP4_HLEN) {
+			r = ip4_options(h, hlen);
+			if (r != DG_FWD_NONE)
+				return r;
+		}
+		if (ip4_bad_addr(out->src_addr))
+			return DG_FWD_IP_BAD_SOURCE;
+		if (ip4_bad_addr(out->dst_addr))
+			return DG_FWD_IP_BAD_DESTINATION;
+	} else {
+		if (ip6_bad_addr(out->src_addr))
+			return DG_FWD_IP_BAD_SOURCE;
+		if (ip6_bad_addr(out->dst_addr))
+			return DG_FWD_IP_BAD_DESTINATION;
+	}
+	if (out->src_port == 0 || out->src_port < cfg->min_src_port)
+		return DG_FWD_SRC_PORT_LOW;
+
+	{
+		unsigned int udplen = dg_wire_get_u16(frame + l4 + UDP_LEN);
+
+		if (udplen < UDP_HLEN || udplen > ulen)
+			return DG_FWD_UDP_BAD_LENGTH;
+		ulen = udplen;
+	}
+	memcpy(&csum, frame + l4 + UDP_CSUM, sizeof(csum));
+	if (csum == 0) {
+		/* RFC 8200 8.1: mandatory over IPv6; over IPv4 zero means "not computed". */
+		if (out->ip_ver == 6)
+			return DG_FWD_UDP6_ZERO_CHECKSUM;
+	} else if (!(hints & DG_PKT_HINT_L4_CSUM_GOOD)) {
+		sum = dg_wire_csum_pseudo(out->src_addr, out->dst_addr, out->addr_len,
+					  PROTO_UDP, ulen);
+		sum = dg_wire_csum_add(sum, frame + l4, ulen);
+		if (dg_wire_csum_fold(sum) != 0xffff)
+			return DG_FWD_UDP_BAD_CHECKSUM;
+	}
+	out->dns_off = (uint16_t)(l4 + UDP_HLEN);
+	out->dns_len = (uint16_t)(ulen - UDP_HLEN);
+	return DG_FWD_NONE;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DG_PKT_H
+#define DG_PKT_H
+
+/**
+ * @file
+ * One frame as the worker sees it: where its layers are, and whether it is a DNS
+ * query we may answer. The full parse (L2 to the DNS question and OPT) is
+ * dg_pkt_parse() in lib/dns (dg_dns.h); this library does L2-L4
+ * (dg_wire_parse_l2l4()) and owns the types and the reasons to forward.
+ *
+ * Every reason to forward a frame unchanged has its own id (enum dg_fwd_reason) and a
+ * stable snake_case name for counters (dg_fwd_reason_name()).
+ */
+
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "dg_name.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Why a frame is forwarded unchanged. DG_FWD_NONE means "an answerable query".
+ * The first group is never returned by the parsers: callers set it (link type,
+ * segmented mbuf, reflection guard, forge failure) so that all counters share one id
+ * space. Values may be reordered between releases; the names are stable.
+ */
+enum dg_fwd_reason {
+	DG_FWD_NONE = 0,           /**< answerable DNS query */
+	/* set by callers */
+	DG_FWD_NOT_ETHERNET,       /**< link type is not Ethernet */
+	DG_FWD_MULTI_SEGMENT,      /**< query spans several mbuf segments */
+	DG_FWD_RATE_LIMITED,       /**< reflection guard refused an answer */
+	DG_FWD_ANSWER_TOO_BIG,     /**< dg_dns_forge() could not fit the answer */
+	/* L2 */
+	DG_FWD_L2_TRUNCATED,       /**< shorter than an Ethernet header / VLAN tag */
+	DG_FWD_SRC_MAC_GROUP,      /**< source MAC has the group bit */
+	DG_FWD_DST_MAC_GROUP,      /**< DNS query sent to a group MAC (our answer's source) */
+	DG_FWD_VLAN_TOO_DEEP,      /**< more VLAN tags than cfg->vlan_max */
+	DG_FWD_NOT_IP,             /**< ethertype is neither IPv4 nor IPv6 */
+	/* L3 */
+	DG_FWD_IP_BAD_VERSION,     /**< version field disagrees with the ethertype */
+	DG_FWD_IP4_TRUNCATED,      /**< frame ends inside the IPv4 header */
+	DG_FWD_IP4_BAD_IHL,        /**< IHL < 5 */
+	DG_FWD_IP4_BAD_LENGTH,     /**< total length < header or > frame */
+	DG_FWD_IP4_BAD_CHECKSUM,   /**< header checksum wrong */
+	DG_FWD_IP4_FRAGMENT,       /**< MF set or fragment offset != 0 */
+	DG_FWD_IP4_SOURCE_ROUTE,   /**< LSRR/SSRR option */
+	DG_FWD_IP4_BAD_OPTIONS,    /**< malformed option list */
+	DG_FWD_IP6_TRUNCATED,      /**< frame ends inside the IPv6 header */
+	DG_FWD_IP6_BAD_LENGTH,     /**< payload length > frame, or 0 (jumbogram) */
+	DG_FWD_IP6_FRAGMENT,       /**< Fragment header */
+	DG_FWD_IP6_ROUTING,        /**< Routing header */
+	DG_FWD_IP6_ESP,            /**< ESP */
+	DG_FWD_IP6_UNSUPPORTED_EXT, /**< AH, Mobility, HIP, Shim6, experimental headers */
+	DG_FWD_IP6_BAD_EXT,        /**< truncated chain, misplaced Hop-by-Hop, too many */
+	DG_FWD_IP_BAD_SOURCE,      /**< source unspecified/loopback/multicast/broadcast */
+	DG_FWD_IP_BAD_DESTINATION, /**< destination unspecified/multicast/broadcast */
+	/* L4 */
+	DG_FWD_NOT_UDP,            /**< upper layer neither UDP nor TCP */
+	DG_FWD_TCP_DNS,            /**< TCP to the DNS port (answers over TCP: later) */
+	DG_FWD_NOT_DNS_PORT,       /**< UDP/TCP to another port */
+	DG_FWD_NOT_RESOLVER,       /**< cfg->dst_filter rejected the destination */
+	DG_FWD_UDP_TRUNCATED,      /**< IP payload shorter than a UDP header */
+	DG_FWD_UDP_BAD_LENGTH,     /**< UDP length < 8 or > IP payload */
+	DG_FWD_UDP6_ZERO_CHECKSUM, /**< checksum 0 over IPv6 */
+	DG_FWD_UDP_BAD_CHECKSUM,   /**< checksum wrong */
+	DG_FWD_SRC_PORT_LOW,       /**< source port 0 or < cfg->min_src_port */
+	DG_FWD_TCP_TRUNCATED,      /**< IP payload shorter than the TCP ports */
+	/* DNS */
+	DG_FWD_DNS_SHORT,          /**< fewer than 12 bytes */
+	DG_FWD_DNS_RESPONSE,       /**< QR=1 */
+	DG_FWD_DNS_OPCODE,         /**< opcode != QUERY */
+	DG_FWD_DNS_TC,             /**< TC=1 in a query */
+	DG_FWD_DNS_QDCOUNT,        /**< QDCOUNT != 1 */
+	DG_FWD_DNS_AN_NS_COUNT,    /**< ANCOUNT or NSCOUNT != 0 */
+	DG_FWD_QNAME_POINTER,      /**< compression pointer in the question (loops too) */
+	DG_FWD_QNAME_BAD_LABEL,    /**< extended (0x40) or reserved (0x80) label type */
+	DG_FWD_QNAME_TOO_LONG,     /**< name over 255 bytes */
+	DG_FWD_QNAME_TRUNCATED,    /**< name runs past the message */
+	DG_FWD_QUESTION_TRUNCATED, /**< no room for QTYPE/QCLASS */
+	DG_FWD_QCLASS_NOT_IN,      /**< QCLASS != IN */
+	DG_FWD_QTYPE_REFUSED,      /**< QTYPE 0, OPT, TKEY, TSIG, IXFR or AXFR */
+	DG_FWD_EDNS_MISSING,       /**< ARCOUNT > 0 but the message ends */
+	DG_FWD_EDNS_TRUNCATED,     /**< additional record cut short */
+	DG_FWD_EDNS_DUPLICATE,     /**< two OPT records */
+	DG_FWD_EDNS_OWNER_NOT_ROOT, /**< OPT owner is not the root */
+	DG_FWD_EDNS_BAD_VERSION,   /**< EDNS version != 0 (resolver answers BADVERS) */
+	DG_FWD_EDNS_BAD_OPTION,    /**< option length runs past the OPT RDATA */
+	DG_FWD_EDNS_BAD_COOKIE,    /**< COOKIE option of a bad length (RFC 7873) */
+	DG_FWD_DNS_SIGNED,         /**< TSIG or SIG(0) in the additional section */
+	DG_FWD_DNS_ADDITIONAL,     /**< other record in the additional section */
+	DG_FWD_DNS_TRAILING,       /**< bytes after the last record */
+	DG_FWD__MAX
+};
+
+/** Stable snake_case id of @p r ("answerable" for DG_FWD_NONE), "unknown" if out of range. */
+const char *dg_fwd_reason_name(enum dg_fwd_reason r);
+
+struct dg_pkt;
+
+/**
+ * Destination filter: return nonzero when the frame's destination (p->ip_ver,
+ * p->dst_addr, p->dst_port are set) is a resolver we filter for. Runs on the data path:
+ * no allocation, no locks, no system calls.
+ */
+typedef int (*dg_pkt_dst_fn)(const struct dg_pkt *p, void *arg);
+
+/** What the parser accepts. Start from DG_PKT_CFG_DEFAULT or dg_pkt_cfg_init(). */
+struct dg_pkt_cfg {
+	uint8_t vlan_max;       /**< VLAN tags allowed (802.1Q/QinQ), default 2 */
+	uint16_t min_src_port;  /**< loop guard: lower source ports forwarded, default 1024 */
+	uint16_t dns_port;      /**< destination port of DNS, default 53 */
+	dg_pkt_dst_fn dst_filter; /**< NULL: any destination counts as a resolver */
+	void *dst_filter_arg;
+};
+
+#define DG_PKT_CFG_DEFAULT { .vlan_max = 2, .min_src_port = 1024, .dns_port = 53, \
+			     .dst_filter = NULL, .dst_filter_arg = NULL }
+
+/** Fill @p cfg with the defaults. */
+void dg_pkt_cfg_init(struct dg_pkt_cfg *cfg);
+
+/** Checksum hints from the NIC (mbuf ol_flags): a verified-good checksum is not redone. */
+enum dg_pkt_hint {
+	DG_PKT_HINT_IP4_CSUM_GOOD = 1u << 0,
+	DG_PKT_HINT_L4_CSUM_GOOD = 1u << 1,
+};
+
+/** EDNS header flag: DNSSEC OK. */
+#define DG_PKT_EDNS_DO 0x8000u
+
+/**
+ * A parsed frame. Offsets are from the frame start; addresses point into the frame
+ * (valid until it is rewritten). Fields past the layer where parsing stopped are
+ * unspecified.
+ */
+struct dg_pkt {
+	/* L2-L4 (dg_wire_parse_l2l4) */
+	uint16_t l3_off;      /**< IP header (after the VLAN tags) */
+	uint16_t l4_off;      /**< UDP/TCP header (after IPv4 options / IPv6 ext headers) */
+	uint16_t ip_len;      /**< bytes of the IP packet (frame padding excluded) */
+	uint16_t dns_off;     /**< DNS message (UDP payload) */
+	uint16_t dns_len;     /**< DNS message bytes (UDP length - 8) */
+	uint8_t vlan_n;       /**< VLAN tags between the MACs and l3 */
+	uint8_t ip_ver;       /**< 4 or 6 */
+	uint8_t l4_proto;     /**< 17 (UDP) or 6 (TCP) */
+	uint8_t addr_len;     /**< 4 or 16 */
+	const uint8_t *src_addr; /**< source address in the frame (reflection guard key) */
+	const uint8_t *dst_addr; /**< destination address in the frame */
+	uint16_t src_port;    /**< host order */
+	uint16_t dst_port;    /**< host order */
+	/* DNS (dg_dns_parse) */
+	uint16_t id;          /**< DNS ID, host order */
+	uint16_t flags;       /**< DNS header flags word, host order */
+	uint16_t qtype;
+	uint16_t qclass;
+	uint16_t question_off; /**< raw question (qname as asked, QTYPE, QCLASS) */
+	uint16_t question_len;
+	uint8_t edns;         /**< the query had an OPT record */
+	uint8_t edns_cookie;  /**< the OPT held a well-formed COOKIE */
+	uint16_t edns_udp_size; /**< advertised payload size (0 without EDNS) */
+	uint16_t edns_flags;  /**< OPT flags word (DG_PKT_EDNS_DO) */
+	struct dg_name qname; /**< question name, lowercased, for the lookup */
+};
+
+/** Largest DNS message the client accepts (RFC 6891 6.2.5: below 512 means 512). */
+static inline size_t
+dg_pkt_udp_max(const struct dg_pkt *p)
+{
+	if (p->edns && p->edns_udp_size > 512)
+		return p->edns_udp_size;
+	return 512;
+}
+
+/** Per-source key for a reflection guard / rate limiter: family then address. */
+struct dg_pkt_src_key {
+	uint8_t family;   /**< 4 or 6 */
+	uint8_t addr[16]; /**< IPv4 in the first 4 bytes, rest zero */
+};
+
+/** Fill @p k from a parsed frame (after dg_wire_parse_l2l4() succeeded). */
+static inline void
+dg_pkt_src_key(const struct dg_pkt *p, struct dg_pkt_src_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = p->ip_ver;
+	memcpy(k->addr, p->src_addr, p->addr_len);
+}
+
+/**
+ * Parse Ethernet (with up to cfg->vlan_max tags), IPv4 or IPv6 and UDP/TCP, and decide
+ * whether the frame is a UDP datagram to a resolver's DNS port from a source we may
+ * answer. Fills the L2-L4 part of @p out.
+ *
+ * @param frame  First byte of the Ethernet header; one contiguous buffer.
+ * @param len    Bytes in the frame; nothing past it is read.
+ * @param hints  DG_PKT_HINT_* from the NIC, or 0 to verify every checksum here.
+ * @return DG_FWD_NONE when the UDP payload should go to the DNS parser, else the
+ *   reason to forward (one of the L2, L3 and L4 groups of enum dg_fwd_reason).
+ */
+enum dg_fwd_reason dg_wire_parse_l2l4(const uint8_t *frame, size_t len,
+				      const struct dg_pkt_cfg *cfg, unsigned int hints,
+				      struct dg_pkt *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DG_PKT_H */

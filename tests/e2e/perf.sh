@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# dnsperf runs for the e2e lab (sourced by run.sh). Every run uses the same query file and
+# client settings; only the server address differs (direct veth or through the appliance).
+
+# perf_run LABEL SERVER [extra dnsperf args]: one dnsperf run from the client namespace,
+# output in $WORK/perf-LABEL.txt.
+perf_run()
+{
+	local label=$1 server=$2
+	shift 2
+	e2e_log "dnsperf $label: $server for $PERF_SECONDS s"
+	e2e_ns cli taskset -c "$LOAD_CPUS" dnsperf -s "$server" -d "$WORK/queries.txt" \
+		-l "$PERF_SECONDS" -c "$PERF_CLIENTS" -q "$PERF_OUTSTANDING" -T 1 -t 2 "$@" \
+		>"$WORK/perf-$label.txt" 2>&1
+}
+
+# perf_field LABEL KEY: a number from dnsperf's summary.
+#   sent completed lost qps avg min max sd   (latencies in seconds)
+perf_field()
+{
+	awk -v key="$2" '
+	/Queries sent:/      { v["sent"] = $3 }
+	/Queries completed:/ { v["completed"] = $3 }
+	/Queries lost:/      { v["lost"] = $3 }
+	/Queries per second:/ { v["qps"] = $4 }
+	/Average Latency \(s\):/ { v["avg"] = $4; m = $6; sub(/,/, "", m); v["min"] = m
+				  x = $8; sub(/\)/, "", x); v["max"] = x }
+	/Latency StdDev \(s\):/ { v["sd"] = $4 }
+	END { if (key in v) print v[key] }' "$WORK/perf-$1.txt"
+}
+
+perf_line()
+{
+	local l=$1
+	awk -v l="$l" -v qps="$(perf_field "$l" qps)" -v sent="$(perf_field "$l" sent)" \
+		-v done="$(perf_field "$l" completed)" -v lost="$(perf_field "$l" lost)" \
+		-v avg="$(perf_field "$l" avg)" -v min="$(perf_field "$l" min)" \
+		-v max="$(perf_field "$l" max)" -v sd="$(perf_field "$l" sd)" 'BEGIN {
+		printf "%-12s %10.0f %10d %10d %6d %9.3f %9.3f %9.3f %9.3f\n", l, qps, sent, done,
+			lost, avg * 1000, min * 1000, max * 1000, sd * 1000 }'
+}
+
+# A dnsperf run that produced no summary is a failed check, not a zero.
+perf_ok()
+{
+	local label=$1 qps
+	qps=$(perf_field "$label" qps)
+	if [ -n "$qps" ] && awk -v q="$qps" 'BEGIN { exit !(q > 0) }'; then
+		e2e_pass "dnsperf $label answered ($qps qps)"
+		return 0
+	fi
+	e2e_fail "dnsperf $label answered" "$(tail -n 20 "$WORK/perf-$label.txt")"
+	return 1
+}
+
+# perf_compare FAM: DG_E2E_PERF_ROUNDS rounds of (direct, appliance), alternating so that a
+# drift of the machine (CPU frequency, a neighbour's load) hits both sides alike.
+perf_compare()
+{
+	local fam=${1:-4} r ok=1 desc srv_d srv_a labels=() l load0
+	if [ "$fam" = 6 ]; then
+		srv_d=("$RES6_DIRECT" -f inet6)
+		srv_a=("$RES6" -f inet6)
+	else
+		srv_d=("$RES4_DIRECT" -f inet)
+		srv_a=("$RES4" -f inet)
+	fi
+	# Load average around the runs: the lab shares its CPUs with whatever else runs here.
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
+	for r in $(seq "$PERF_ROUNDS"); do
+		perf_run "direct$fam-$r" "${srv_d[@]}" || true
+		perf_ok "direct$fam-$r" || ok=0
+		perf_run "appliance$fam-$r" "${srv_a[@]}" || true
+		perf_ok "appliance$fam-$r" || ok=0
+		labels+=("direct$fam-$r" "appliance$fam-$r")
+	done
+	[ "$ok" = 1 ] || return 0
+
+	case "$APPLIANCE" in
+	dnsgate) desc="dnsgate, EAL -l $LCORES, worker lcore(s) $WORKERS, net_af_packet$VDEV_OPTS" ;;
+	testpmd) desc="dpdk-testpmd io forwarding, EAL -l $LCORES, net_af_packet$VDEV_OPTS" ;;
+	bridge) desc="Linux bridge (no DPDK)" ;;
+	esac
+	echo
+	echo "== dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p'): ${PERF_SECONDS} s a run," \
+		"-c $PERF_CLIENTS -q $PERF_OUTSTANDING -T 1 -t 2, UDP over IPv$fam," \
+		"$(wc -l < "$WORK/queries.txt") queries ($PERF_SET names), dnsperf+unbound on CPU $LOAD_CPUS"
+	echo "== appliance: $desc; $(nproc) CPUs, $(uname -r)"
+	echo "== load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%-12s %10s %10s %10s %6s %9s %9s %9s %9s\n' run qps sent completed lost \
+		'avg ms' 'min ms' 'max ms' 'sd ms'
+	for l in "${labels[@]}"; do
+		perf_line "$l"
+	done
+	perf_no_loss "$fam"
+	for l in "${labels[@]}"; do
+		printf '%s %s %s\n' "${l%%[46]-*}" "$(perf_field "$l" qps)" "$(perf_field "$l" avg)"
+	done | awk -v fam="$fam" '
+		{ q[$1] += $2; lat[$1] += $3; n[$1]++ }
+		END {
+			printf "IPv%s mean: direct %.0f qps %.3f ms, appliance %.0f qps %.3f ms\n", fam,
+				q["direct"] / n["direct"], lat["direct"] / n["direct"] * 1000,
+				q["appliance"] / n["appliance"], lat["appliance"] / n["appliance"] * 1000
+			printf "IPv%s ratio appliance/direct: qps %.3f, average latency %.3f\n", fam,
+				q["appliance"] / q["direct"], lat["appliance"] / lat["direct"]
+		}'
+	echo
+}
+
+# A forwarder must not lose what the resolver answers: any query lost through the appliance
+# fails, unless a direct run lost some too (then the resolver or client was saturated and
+# the loss says nothing about the appliance).
+perf_no_loss()
+{
+	local fam=$1 r la=0 ld=0 sent=0
+	for r in $(seq "$PERF_ROUNDS"); do
+		la=$((la + $(perf_field "appliance$fam-$r" lost)))
+		ld=$((ld + $(perf_field "direct$fam-$r" lost)))
+		sent=$((sent + $(perf_field "appliance$fam-$r" sent)))
+	done
+	if [ "$ld" != 0 ]; then
+		e2e_skip "no query lost through the appliance (IPv$fam)" "direct runs lost $ld: saturated"
+	elif [ "$la" = 0 ]; then
+		e2e_pass "no query lost through the appliance (IPv$fam, $sent queries)"
+	else
+		e2e_fail "no query lost through the appliance (IPv$fam)" "lost $la of $sent"
+	fi
+}
+
+# dnsperf through the appliance while DG_E2E_RELOAD_CMD runs in a loop in the appliance
+# namespace: every query must be answered, and every reload must succeed.
+perf_reload_loop()
+{
+	local stop=$WORK/reload.stop n_ok=0 n_bad=0 lost loop_pid
+	rm -f "$stop"
+	(
+		ok=0 bad=0
+		while [ ! -e "$stop" ]; do
+			if e2e_ns app sh -c "$DG_E2E_RELOAD_CMD" >>"$WORK/reload.log" 2>&1; then
+				ok=$((ok + 1))
+			else
+				bad=$((bad + 1))
+			fi
+			sleep "${DG_E2E_RELOAD_INTERVAL:-0.2}"
+		done
+		echo "$ok $bad" > "$WORK/reload.count"
+	) &
+	loop_pid=$!
+	perf_run reload "$RES4" || true
+	touch "$stop"
+	wait "$loop_pid"
+	read -r n_ok n_bad < "$WORK/reload.count"
+	perf_ok reload || return 0
+	perf_line reload
+	lost=$(perf_field reload lost)
+	if [ "$lost" = 0 ] && [ "$n_ok" -gt 0 ] && [ "$n_bad" = 0 ]; then
+		e2e_pass "no query lost during $n_ok reloads"
+	else
+		e2e_fail "no query lost during reloads" \
+			"lost $lost, reloads ok $n_ok failed $n_bad (see $WORK/reload.log)"
+	fi
+}

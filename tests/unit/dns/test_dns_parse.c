@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DNS rows of DESIGN.md section 5, one test each, plus boundaries (last byte, one past)
+ * and the lookup name. Frames come from annotated DNS vectors wrapped in
+ * Ethernet/IPv4/UDP by dg_vec; parses run on exact-size heap copies (ASan).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dg_test.h"
+#include "dg_dns.h"
+#include "dg_vec.h"
+
+static uint8_t f[2048];
+static struct dg_pkt pkt;
+
+static enum dg_fwd_reason
+parse_frame(const uint8_t *frame, size_t len)
+{
+	const struct dg_pkt_cfg cfg = DG_PKT_CFG_DEFAULT;
+	uint8_t *copy = malloc(len);
+	enum dg_fwd_reason r;
+
+	memcpy(copy, frame, len);
+	r = dg_pkt_parse(copy, len, &cfg, &pkt);
+	free(copy);
+	pkt.src_addr = pkt.dst_addr = NULL;
+	return r;
+}
+
+/* Parse the DNS message @p dns (annotated hex) inside a valid IPv4/UDP frame. */
+static enum dg_fwd_reason
+parse_dns(const char *dns)
+{
+	size_t n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, VEC_UDP, dns, 0, VEC_FIX_ALL);
+
+	return parse_frame(f, n);
+}
+
+#define EXPECT(dns, reason) CU_ASSERT_STRING_EQUAL(dg_fwd_reason_name(parse_dns(dns)), \
+						   dg_fwd_reason_name(reason))
+#define Q_A "00 01 00 01 ; A IN\n"
+
+static void
+test_dns_plain_query(void)
+{
+	static const uint8_t lower[] = "\3www\7example\3com";
+
+	EXPECT(VEC_DNS_A, DG_FWD_NONE);
+	CU_ASSERT_EQUAL(pkt.id, 0xabcd);
+	CU_ASSERT_EQUAL(pkt.flags, 0x0100);
+	CU_ASSERT_EQUAL(pkt.qtype, 1);
+	CU_ASSERT_EQUAL(pkt.qclass, 1);
+	CU_ASSERT_EQUAL(pkt.question_off, 14 + 20 + 8 + 12);
+	CU_ASSERT_EQUAL(pkt.question_len, 17 + 4);
+	CU_ASSERT_EQUAL(pkt.edns, 0);
+	CU_ASSERT_EQUAL(pkt.qname.len, 17);
+	CU_ASSERT_EQUAL(memcmp(pkt.qname.wire, lower, 17), 0);
+}
+
+static void
+test_dns_qname_parent_walk(void)
+{
+	static const char *const want[] = { "\3www\7example\3com", "\7example\3com", "\3com", "" };
+	size_t len, i;
+
+	EXPECT(VEC_DNS_A, DG_FWD_NONE);
+	CU_ASSERT_EQUAL(pkt.qname.nlabels, 3);
+	for (i = 0; i <= 3; i++) {
+		const uint8_t *s = dg_name_suffix(&pkt.qname, (unsigned int)i, &len);
+
+		CU_ASSERT_EQUAL(len, strlen(want[i]) + 1);
+		CU_ASSERT_EQUAL(memcmp(s, want[i], len), 0);
+	}
+}
+
+static void
+test_dns_qname_compression_pointer(void)
+{
+	EXPECT(VEC_DNS_HDR("00 00") "03 77 77 77 c0 0c ; www + pointer to 12\n" Q_A,
+	       DG_FWD_QNAME_POINTER);
+	/* A pointer to itself: a loop, never followed. */
+	EXPECT(VEC_DNS_HDR("00 00") "c0 0c ; pointer loop\n" Q_A, DG_FWD_QNAME_POINTER);
+}
+
+static void
+test_dns_qname_bad_label_types(void)
+{
+	EXPECT(VEC_DNS_HDR("00 00") "41 00 ; extended label 0x41\n" Q_A, DG_FWD_QNAME_BAD_LABEL);
+	EXPECT(VEC_DNS_HDR("00 00") "01 61 80 ; a, reserved 0x80\n" Q_A, DG_FWD_QNAME_BAD_LABEL);
+	EXPECT(VEC_DNS_HDR("00 00") "40 ; length 64\n" Q_A, DG_FWD_QNAME_BAD_LABEL);
+}
+
+static char big[2048];
+
+/* A name of @p nlab labels of 63 'a' then one of @p last 'b' bytes (0: none). */
+static const char *
+long_name_query(unsigned int nlab, unsigned int last)
+{
+	unsigned int i, j;
+	char *p = big;
+
+	p += sprintf(p, VEC_DNS_HDR("00 00"));
+	for (i = 0; i < nlab; i++) {
+		p += sprintf(p, "3f ");
+		for (j = 0; j < 63; j++)
+			p += sprintf(p, "61");
+		p += sprintf(p, "\n");
+	}
+	if (last > 0) {
+		p += sprintf(p, "%02x ", last);
+		for (j = 0; j < last; j++)
+			p += sprintf(p, "62");
+	}
+	sprintf(p, " 00\n" Q_A);
+	return big;
+}
+
+static void
+test_dns_qname_255_and_256(void)
+{
+	EXPECT(long_name_query(3, 61), DG_FWD_NONE); /* 192 + 62 + root = 255: the last byte */
+	CU_ASSERT_EQUAL(pkt.qname.len, 255);
+	EXPECT(long_name_query(3, 62), DG_FWD_QNAME_TOO_LONG); /* 256: one past */
+}
+
+static void
+test_dns_qname_unterminated(void)
+{
+	EXPECT(VEC_DNS_HDR("00 00") "03 77 77 77 ; www, no root\n", DG_FWD_QNAME_TRUNCATED);
+	EXPECT(VEC_DNS_HDR("00 00") "05 61 62 ; label runs past the end\n",
+	       DG_FWD_QNAME_TRUNCATED);
+}
+
+static void
+test_dns_short_and_header_only(void)
+{
+	EXPECT("ab cd 01 00 00 01 00 00 00 00 00 ; 11 bytes\n", DG_FWD_DNS_SHORT);
+	EXPECT(VEC_DNS_HDR("00 00"), DG_FWD_QNAME_TRUNCATED); /* 12: header, no question */
+}
+
+static void
+test_dns_counts(void)
+{
+	EXPECT("ab cd 01 00 00 00 00 00 00 00 00 00 ; QD=0\n", DG_FWD_DNS_QDCOUNT);
+	EXPECT("ab cd 01 00 00 02 00 00 00 00 00 00 ; QD=2\n" VEC_QNAME Q_A VEC_QNAME Q_A,
+	       DG_FWD_DNS_QDCOUNT);
+	EXPECT("ab cd 01 00 00 01 00 01 00 00 00 00 ; AN=1\n" VEC_QNAME Q_A, DG_FWD_DNS_AN_NS_COUNT);
+	EXPECT("ab cd 01 00 00 01 00 00 00 01 00 00 ; NS=1\n" VEC_QNAME Q_A, DG_FWD_DNS_AN_NS_COUNT);
+}
+
+static void
+test_dns_flags_never_answered(void)
+{
+	EXPECT("ab cd 81 80 00 01 00 00 00 00 00 00 ; QR=1 response\n" VEC_QNAME Q_A,
+	       DG_FWD_DNS_RESPONSE);
+	EXPECT("ab cd 28 00 00 01 00 00 00 00 00 00 ; opcode 5 UPDATE\n" VEC_QNAME Q_A,
+	       DG_FWD_DNS_OPCODE);
+	EXPECT("ab cd 08 00 00 01 00 00 00 00 00 00 ; opcode 1 IQUERY\n" VEC_QNAME Q_A,
+	       DG_FWD_DNS_OPCODE);
+	EXPECT("ab cd 03 00 00 01 00 00 00 00 00 00 ; RD + TC\n" VEC_QNAME Q_A, DG_FWD_DNS_TC);
+}
+
+static void
+test_dns_qclass_and_qtype(void)
+{
+	EXPECT(VEC_DNS_HDR("00 00") VEC_QNAME "00 10 00 03 ; TXT CH\n", DG_FWD_QCLASS_NOT_IN);
+	EXPECT(VEC_DNS_HDR("00 00") VEC_QNAME "00 fc 00 01 ; AXFR\n", DG_FWD_QTYPE_REFUSED);
+	EXPECT(VEC_DNS_HDR("00 00") VEC_QNAME "00 fb 00 01 ; IXFR\n", DG_FWD_QTYPE_REFUSED);
+	EXPECT(VEC_DNS_HDR("00 00") VEC_QNAME "00 29 00 01 ; OPT\n", DG_FWD_QTYPE_REFUSED);
+	EXPECT(VEC_DNS_HDR("00 00") VEC_QNAME "00 fa 00 01 ; TSIG\n", DG_FWD_QTYPE_REFUSED);
+	EXPECT(VEC_DNS_HDR("00 00") VEC_QNAME "00 00 00 01 ; type 0\n", DG_FWD_QTYPE_REFUSED);
+	EXPECT(VEC_DNS_HDR("00 00") VEC_QNAME "00 41 00 01 ; HTTPS\n", DG_FWD_NONE);
+	EXPECT(VEC_DNS_HDR("00 00") VEC_QNAME "00 ff 00 01 ; ANY\n", DG_FWD_NONE);
+}
+
+static void
+test_dns_question_boundary(void)
+{
+	EXPECT(VEC_DNS_HDR("00 00") VEC_QNAME "00 01 00 ; class cut: one byte short\n",
+	       DG_FWD_QUESTION_TRUNCATED);
+	EXPECT(VEC_DNS_HDR("00 00") VEC_QNAME "00 01 00 01 00 ; one byte past the question\n",
+	       DG_FWD_DNS_TRAILING);
+}
+
+static void
+test_dns_edns_ok(void)
+{
+	EXPECT(VEC_DNS_A_EDNS, DG_FWD_NONE);
+	CU_ASSERT_EQUAL(pkt.edns, 1);
+	CU_ASSERT_EQUAL(pkt.edns_udp_size, 1232);
+	CU_ASSERT_EQUAL(pkt.edns_flags, DG_PKT_EDNS_DO);
+	CU_ASSERT_EQUAL(pkt.edns_cookie, 0);
+}
+
+static void
+test_dns_arcount_but_no_opt(void)
+{
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A, DG_FWD_EDNS_MISSING);
+}
+
+static void
+test_dns_opt_truncated(void)
+{
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 04 d0 00 00 80 00 00 ; RDLEN cut\n",
+	       DG_FWD_EDNS_TRUNCATED);
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A
+	       "00 00 29 04 d0 00 00 00 00 00 04 00 0a 00 ; RDLEN 4, 3 there\n",
+	       DG_FWD_EDNS_TRUNCATED);
+}
+
+static void
+test_dns_two_opts(void)
+{
+	EXPECT(VEC_DNS_HDR("00 02") VEC_QNAME Q_A VEC_OPT_DO VEC_OPT_DO, DG_FWD_EDNS_DUPLICATE);
+}
+
+static void
+test_dns_opt_owner_not_root(void)
+{
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A
+	       "01 61 00 00 29 04 d0 00 00 00 00 00 00 ; OPT owned by a.\n",
+	       DG_FWD_EDNS_OWNER_NOT_ROOT);
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A
+	       "c0 0c 00 29 04 d0 00 00 00 00 00 00 ; OPT owned by a pointer\n",
+	       DG_FWD_EDNS_OWNER_NOT_ROOT);
+}
+
+static void
+test_dns_edns_version(void)
+{
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 04 d0 00 01 00 00 00 00 ; version 1\n",
+	       DG_FWD_EDNS_BAD_VERSION);
+}
+
+static void
+test_dns_edns_options_and_cookies(void)
+{
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 10 00 00 00 00 00 00 0c ; RDLEN 12\n"
+	       "00 0a 00 08 01 02 03 04 05 06 07 08 ; client cookie, 8 bytes\n", DG_FWD_NONE);
+	CU_ASSERT_EQUAL(pkt.edns_cookie, 1);
+	CU_ASSERT_EQUAL(pkt.edns_udp_size, 4096);
+	CU_ASSERT_EQUAL(pkt.edns_flags, 0);
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 10 00 00 00 00 00 00 14 ; RDLEN 20\n"
+	       "00 0a 00 10 0102030405060708 1112131415161718 ; client + server cookie\n",
+	       DG_FWD_NONE);
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 10 00 00 00 00 00 00 0b ; RDLEN 11\n"
+	       "00 0a 00 07 01 02 03 04 05 06 07 ; cookie 7 bytes\n", DG_FWD_EDNS_BAD_COOKIE);
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 10 00 00 00 00 00 00 10 ; RDLEN 16\n"
+	       "00 0a 00 0c 0102030405060708 11121314 ; client + 4-byte server cookie\n",
+	       DG_FWD_EDNS_BAD_COOKIE);
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 10 00 00 00 00 00 00 06 ; RDLEN 6\n"
+	       "00 0c 00 03 00 00 ; padding claims 3 bytes, 2 in RDATA\n", DG_FWD_EDNS_BAD_OPTION);
+	/* Option data ending on the RDATA's last byte, then a lone byte one past. */
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 10 00 00 00 00 00 00 06 ; RDLEN 6\n"
+	       "00 0c 00 02 00 00 ; padding 2\n", DG_FWD_NONE);
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 10 00 00 00 00 00 00 07 ; RDLEN 7\n"
+	       "00 0c 00 02 00 00 ff ; padding 2 + stray byte\n", DG_FWD_EDNS_BAD_OPTION);
+}
+
+static void
+test_dns_trailing_after_opt(void)
+{
+	EXPECT(VEC_DNS_A_EDNS "00 ; one byte past the OPT\n", DG_FWD_DNS_TRAILING);
+}
+
+static void
+test_dns_signed_queries(void)
+{
+	/* TSIG: owner key name, type 250, class ANY, TTL 0, RDATA (not inspected). */
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A
+	       "03 6b 65 79 00 00 fa 00 ff 00000000 00 04 de ad be ef ; TSIG\n", DG_FWD_DNS_SIGNED);
+	EXPECT(VEC_DNS_HDR("00 02") VEC_QNAME Q_A VEC_OPT_DO
+	       "03 6b 65 79 00 00 fa 00 ff 00000000 00 00 ; OPT then TSIG\n", DG_FWD_DNS_SIGNED);
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A
+	       "00 00 18 00 ff 00000000 00 02 00 00 ; SIG(0)\n", DG_FWD_DNS_SIGNED);
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A
+	       "00 00 01 00 01 00000000 00 04 01 02 03 04 ; an A record\n", DG_FWD_DNS_ADDITIONAL);
+}
+
+DG_TEST_MAIN("dns_parse",
+	DG_TEST(test_dns_plain_query),
+	DG_TEST(test_dns_qname_parent_walk),
+	DG_TEST(test_dns_qname_compression_pointer),
+	DG_TEST(test_dns_qname_bad_label_types),
+	DG_TEST(test_dns_qname_255_and_256),
+	DG_TEST(test_dns_qname_unterminated),
+	DG_TEST(test_dns_short_and_header_only),
+	DG_TEST(test_dns_counts),
+	DG_TEST(test_dns_flags_never_answered),
+	DG_TEST(test_dns_qclass_and_qtype),
+	DG_TEST(test_dns_question_boundary),
+	DG_TEST(test_dns_edns_ok),
+	DG_TEST(test_dns_arcount_but_no_opt),
+	DG_TEST(test_dns_opt_truncated),
+	DG_TEST(test_dns_two_opts),
+	DG_TEST(test_dns_opt_owner_not_root),
+	DG_TEST(test_dns_edns_version),
+	DG_TEST(test_dns_edns_options_and_cookies),
+	DG_TEST(test_dns_trailing_after_opt),
+	DG_TEST(test_dns_signed_queries))

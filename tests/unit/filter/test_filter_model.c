@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Randomised check of the snapshot against a brute-force model of DESIGN.md section 3:
+ * every suffix of every query is compared with every entry by bytes. Names come from a
+ * tiny alphabet so that parents, siblings, TLD entries and crowded zones all occur.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dg_filter.h"
+#include "dg_test.h"
+
+enum { NENT = 3000, NQ = 20000 };
+
+struct ref {
+	struct dg_name n;
+	struct dg_entry_meta m;
+};
+
+static struct ref refs[NENT];
+static unsigned int nrefs;
+static uint64_t rng = 88172645463325252ull;
+
+static unsigned int
+rnd(unsigned int n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned int)(rng % n);
+}
+
+static void
+gen_name(struct dg_name *n, unsigned int maxdepth)
+{
+	static const char *const tld[] = { "x", "y", "com" };
+	static const char *const lab[] = { "a", "b", "c", "d", "e", "F", "zz", "q.q", "z" };
+	char text[256];
+	unsigned int depth = 1 + rnd(maxdepth), pos = 0;
+
+	for (unsigned int i = 1; i < depth; i++) {
+		/* "z.com" is the crowded zone: many names under it */
+		const char *l = (i == depth - 1 && rnd(3) == 0) ? "z" : lab[rnd(9)];
+		char num[8] = "";
+
+		if (rnd(2))
+			snprintf(num, sizeof(num), "%u", rnd(40));
+		pos += (unsigned int)snprintf(text + pos, sizeof(text) - pos, "%s%s.",
+					      strcmp(l, "q.q") ? l : "q\\.q", num);
+	}
+	snprintf(text + pos, sizeof(text) - pos, "%s", tld[rnd(3)]);
+	if (dg_name_from_text(n, text, strlen(text)) != 0)
+		abort();
+}
+
+static int
+covers(const struct ref *r, unsigned int i, uint32_t today)
+{
+	if (today < r->m.start_day || today > r->m.end_day)
+		return 0;
+	return i == 0 ? r->m.mode != DG_MATCH_BELOW : r->m.mode != DG_MATCH_EXACT;
+}
+
+/* Brute force: the verdict's action and label, or -1. */
+static int
+model(const struct dg_name *q, uint32_t today, unsigned int *label)
+{
+	for (unsigned int i = 0; i < q->nlabels; i++) {
+		size_t len;
+		const uint8_t *w = dg_name_suffix(q, i, &len);
+		int best = -1;
+
+		for (unsigned int k = 0; k < nrefs; k++) {
+			const struct ref *r = &refs[k];
+
+			if (r->n.len != len || memcmp(r->n.wire, w, len) != 0 || !covers(r, i, today))
+				continue;
+			/* allow beats block; otherwise the later entry wins */
+			if (best < 0 || r->m.action == DG_ACTION_ALLOW ||
+			    refs[best].m.action != DG_ACTION_ALLOW)
+				best = (int)k;
+		}
+		if (best >= 0) {
+			*label = i;
+			return (int)refs[best].m.action;
+		}
+	}
+	return -1;
+}
+
+static void
+test_filter_model_random(void)
+{
+	struct dg_filter_builder *b;
+	struct dg_filter *f;
+	struct dg_filter_info in;
+	static struct dg_name qs[NQ];
+	static struct dg_match bulk[NQ];
+	const struct dg_name *qp[NQ];
+	unsigned int mismatches = 0, hits = 0;
+
+	CU_ASSERT_EQUAL_FATAL(dg_filter_builder_create(&b, 0), 0);
+	for (nrefs = 0; nrefs < NENT; nrefs++) {
+		struct ref *r = &refs[nrefs];
+
+		gen_name(&r->n, 4);
+		r->m.identifier = "ID";
+		r->m.action = (enum dg_action)rnd(DG_ACTION_COUNT);
+		r->m.mode = (enum dg_match_mode)rnd(DG_MATCH_COUNT);
+		r->m.start_day = rnd(4) ? 0 : 10 + rnd(10);
+		r->m.end_day = rnd(4) ? UINT32_MAX : 20 + rnd(10);
+		CU_ASSERT_TRUE_FATAL(dg_filter_builder_add(b, &r->n, &r->m) >= 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(dg_filter_build(b, &f), 0);
+	dg_filter_info(f, &in);
+	CU_ASSERT_TRUE(in.crowded_zones >= 1);
+	CU_ASSERT_TRUE(in.top_entries >= 3);
+	for (unsigned int k = 0; k < NQ; k++) {
+		gen_name(&qs[k], 6);
+		qp[k] = &qs[k];
+	}
+	for (uint32_t today = 5; today <= 35; today += 5) {
+		unsigned int nb = dg_filter_lookup_bulk(f, qp, NQ, today, bulk), ns = 0;
+
+		for (unsigned int k = 0; k < NQ; k++) {
+			unsigned int ml = 0;
+			int want = model(&qs[k], today, &ml);
+			struct dg_match m;
+			int got = dg_filter_lookup(f, &qs[k], today, &m);
+
+			ns += (unsigned int)got;
+			if (want < 0) {
+				mismatches += got != 0 || bulk[k].meta != NULL;
+				continue;
+			}
+			hits++;
+			mismatches += got != 1 || (int)m.meta->action != want || m.label != ml;
+			mismatches += bulk[k].meta == NULL || (int)bulk[k].meta->action != want ||
+				      bulk[k].label != ml;
+		}
+		CU_ASSERT_EQUAL(nb, ns);
+	}
+	printf("\n  model: %u verdicts checked, %u mismatches, %llu crowded zones\n", hits,
+	       mismatches, (unsigned long long)in.crowded_zones);
+	CU_ASSERT_EQUAL(mismatches, 0);
+	CU_ASSERT_TRUE(hits > 1000);
+	dg_filter_free(f);
+	dg_filter_builder_free(b);
+}
+
+DG_TEST_MAIN("filter_model", DG_TEST(test_filter_model_random))

@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Blocklist snapshot benchmark: build time, bytes per entry and lookup rates of
+ * lib/filter, with DPDK rte_hash on the same keys in the same run as the baseline.
+ *
+ *   bench_filter [--data DIR] [--quick] [--queries N]
+ *
+ * Sets: 100k real names (from ../shared/data/blocklists), 1k, 1M and 10M synthetic names
+ * (--quick stops at 1M). Queries: hits are listed names; misses are real resolver names
+ * (../shared/data/names, the ones the set does not match) and synthetic names.
+ * rte_hash gets its 64-byte keys ready-made; to give the same answer as the filter
+ * (a name or any parent) it must look up every suffix of the query.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "dg_filter.h"
+#include "dg_lists.h"
+
+enum { KEY_LEN = 64, BURST = 32 };
+
+/* Names as packed wire forms (a dg_name is 384 bytes: too big to keep 10M of them). */
+struct nameset {
+	uint8_t *wire;
+	uint64_t len, cap;
+	uint32_t *off;
+	uint32_t n, ncap;
+};
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void
+ns_add(struct nameset *s, const uint8_t *w, size_t len)
+{
+	if (s->n == s->ncap) {
+		s->ncap = s->ncap ? s->ncap * 2 : 1024;
+		s->off = realloc(s->off, sizeof(*s->off) * s->ncap);
+	}
+	if (s->len + len > s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 65536;
+		s->wire = realloc(s->wire, s->cap);
+	}
+	if (s->off == NULL || s->wire == NULL) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	s->off[s->n++] = (uint32_t)s->len;
+	memcpy(s->wire + s->len, w, len);
+	s->len += len;
+}
+
+static void
+ns_get(const struct nameset *s, uint32_t i, struct dg_name *n)
+{
+	if (dg_name_from_wire(n, s->wire + s->off[i], s->len - s->off[i], NULL) != 0)
+		abort();
+}
+
+static void
+ns_free(struct nameset *s)
+{
+	free(s->wire);
+	free(s->off);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Synthetic names: 2-4 labels of 4-14 LDH bytes under common TLDs. */
+static void
+gen_synth(struct nameset *s, uint32_t n)
+{
+	static const char *const tld[] = { "com", "net", "org", "ru", "cn", "de", "info",
+		"xyz", "top", "io", "br", "in", "co", "uk", "jp", "fr", "online", "site" };
+	static const char cs[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+	char text[256];
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t r = rnd();
+		unsigned int depth = 2 + (unsigned int)(r % 10 < 4 ? 0 : r % 10 < 8 ? 1 : 2), p = 0;
+		struct dg_name nm;
+
+		for (unsigned int l = 1; l < depth; l++) {
+			unsigned int ll = 4 + (unsigned int)(rnd() % 11);
+
+			for (unsigned int k = 0; k < ll; k++)
+				text[p++] = cs[rnd() % (k == 0 || k == ll - 1 ? 36 : 37)];
+			text[p++] = '.';
+		}
+		p += (unsigned int)sprintf(text + p, "%s", tld[rnd() % 18]);
+		if (dg_name_from_text(&nm, text, p) == 0 && nm.len <= KEY_LEN)
+			ns_add(s, nm.wire, nm.len);
+	}
+}
+
+static int
+collect(const uint8_t *w, uint8_t len, enum dg_match_mode pos,
+	const struct dg_entry_meta *m, void *arg)
+{
+	struct nameset *s = arg;
+
+	(void)m;
+	(void)pos;
+	/* one name per entry (the walk gives one call per policy), up to the key size */
+	if (len > KEY_LEN || (s->n > 0 && s->len - s->off[s->n - 1] == len &&
+			      memcmp(s->wire + s->off[s->n - 1], w, len) == 0))
+		return 0;
+	ns_add(s, w, len);
+	return s->n >= 100000;
+}
+
+/* 100k distinct names from the real blocklists. */
+static int
+real_names(const char *data, struct nameset *s)
+{
+	static const char *const files[] = {
+		"blocklists/hagezi-light.hosts.2026-08-15.txt",
+		"blocklists/stevenblack-unified.domains.2026-06-26.txt",
+		"blocklists/1hosts-lite.hosts.2021-03-17.txt",
+	};
+	struct dg_filter_builder *b;
+	struct dg_filter *f;
+	struct dg_list_opts o;
+	char path[4096];
+
+	dg_list_opts_init(&o);
+	o.report = NULL;
+	if (dg_filter_builder_create(&b, 0) != 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", data, files[i]);
+		if (dg_lists_load(b, path, DG_LIST_AUTO, &o, NULL) != 0)
+			return -ENOENT;
+	}
+	if (dg_filter_build(b, &f) != 0)
+		return -ENOMEM;
+	dg_filter_walk(f, collect, s);
+	dg_filter_free(f);
+	dg_filter_builder_free(b);
+	return 0;
+}
+
+static int
+query_names(const char *data, struct nameset *s)
+{
+	char path[4096], line[1024];
+	FILE *in;
+
+	snprintf(path, sizeof(path), "%s/names/cloudflare-radar-top100k.2024-01-22_29.csv", data);
+	in = fopen(path, "r");
+	if (in == NULL)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), in) != NULL) {
+		struct dg_name n;
+		size_t len = strcspn(line, ",\r\n");
+
+		if (strncmp(line, "domain", len) != 0 && dg_name_from_text(&n, line, len) == 0 &&
+		    n.len <= KEY_LEN && n.nlabels > 0)
+			ns_add(s, n.wire, n.len);
+	}
+	fclose(in);
+	return 0;
+}
+
+struct built {
+	struct dg_filter *f;
+	struct dg_filter_info in;
+	double secs;
+	struct rte_hash *h;
+	double rte_secs;
+	uint64_t rte_bytes;
+};
+
+static size_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+
+	rte_malloc_get_socket_stats(0, &st);
+	return st.heap_allocsz_bytes;
+}
+
+static int
+build_set(const struct nameset *s, uint32_t n, struct built *out, const char *tag)
+{
+	struct dg_entry_meta m = { .identifier = "BENCH", .action = DG_ACTION_SINKHOLE,
+				   .mode = DG_MATCH_SUBTREE, .end_day = UINT32_MAX };
+	struct dg_filter_builder *b;
+	struct dg_name nm;
+	uint8_t key[KEY_LEN];
+	double t0 = now();
+	size_t before;
+	char name[64];
+
+	if (dg_filter_builder_create(&b, n) != 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		ns_get(s, i, &nm);
+		if (dg_filter_builder_add(b, &nm, &m) < 0)
+			return -ENOMEM;
+	}
+	if (dg_filter_build(b, &out->f) != 0)
+		return -ENOMEM;
+	out->secs = now() - t0;
+	dg_filter_builder_free(b);
+	dg_filter_info(out->f, &out->in);
+
+	snprintf(name, sizeof(name), "bench_%s", tag);
+	struct rte_hash_parameters p = {
+		.name = name, .entries = n + n / 4 + 64, .key_len = KEY_LEN,
+		.hash_func = rte_hash_crc, .socket_id = 0,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	before = heap_used();
+	t0 = now();
+	out->h = rte_hash_create(&p);
+	if (out->h == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		ns_get(s, i, &nm);
+		memset(key, 0, sizeof(key));
+		memcpy(key, nm.wire, nm.len);
+		if (rte_hash_add_key(out->h, key) < 0)
+			return -ENOSPC;
+	}
+	out->rte_secs = now() - t0;
+	out->rte_bytes = heap_used() - before;
+	return 0;
+}
+
+/*
+ * Queries as packed wire names, in the order they are asked. Both sides start from the
+ * wire name (as in a packet) and parse it with dg_name_from_wire() into a burst-sized,
+ * cache-resident array; rte_hash then needs one zero-padded key per suffix.
+ */
+struct queries {
+	struct nameset w;
+};
+
+static void
+q_make(struct queries *q, const struct nameset *s, const uint32_t *idx, uint32_t cnt)
+{
+	memset(q, 0, sizeof(*q));
+	for (uint32_t i = 0; i < cnt; i++) {
+		struct dg_name n;
+
+		ns_get(s, idx[i], &n);
+		ns_add(&q->w, n.wire, n.len);
+	}
+}
+
+static void
+q_free(struct queries *q)
+{
+	ns_free(&q->w);
+}
+
+static inline void
+q_parse(const struct queries *q, uint32_t i, struct dg_name *n)
+{
+	const uint8_t *w = q->w.wire + q->w.off[i];
+
+	dg_name_from_wire(n, w, q->w.wire + q->w.len - w, NULL);
+}
+
+struct rates {
+	double parse, bulk, single, rte_sfx, rte_full;
+	uint64_t verdicts;
+};
+
+static void
+measure(const struct built *bt, const struct queries *q, unsigned int passes, struct rates *r)
+{
+	static struct dg_match out[BURST];
+	static struct dg_name nb[BURST];
+	static uint8_t keys[RTE_HASH_LOOKUP_BULK_MAX][KEY_LEN];
+	const struct dg_name *np[BURST];
+	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
+	uint32_t cnt = q->w.n;
+	uint64_t total = (uint64_t)cnt * passes, v = 0, sink = 0;
+	double t0;
+
+	for (unsigned int j = 0; j < BURST; j++)
+		np[j] = &nb[j];
+	for (unsigned int k = 0; k < RTE_HASH_LOOKUP_BULK_MAX; k++)
+		kp[k] = keys[k];
+
+	/* the common part: wire to normalised name */
+	t0 = now();
+	for (unsigned int p = 0; p < passes; p++)
+		for (uint32_t i = 0; i < cnt; i++) {
+			q_parse(q, i, &nb[i % BURST]);
+			sink += nb[i % BURST].len;
+		}
+	r->parse = total / (now() - t0);
+
+	t0 = now();
+	for (unsigned int p = 0; p < passes; p++)
+		for (uint32_t i = 0; i < cnt; i += BURST) {
+			unsigned int n = cnt - i < BURST ? cnt - i : BURST;
+
+			for (unsigned int j = 0; j < n; j++)
+				q_parse(q, i + j, &nb[j]);
+			v += dg_filter_lookup_bulk(bt->f, np, n, 20000, out);
+		}
+	r->bulk = total / (now() - t0);
+	r->verdicts = v / passes;
+
+	t0 = now();
+	v = 0;
+	for (unsigned int p = 0; p < passes; p++)
+		for (uint32_t i = 0; i < cnt; i++) {
+			q_parse(q, i, &nb[0]);
+			v += dg_filter_lookup(bt->f, &nb[0], 20000, out);
+		}
+	r->single = total / (now() - t0);
+	if (v / passes != r->verdicts)
+		fprintf(stderr, "bulk and single lookups disagree\n");
+
+	/* rte_hash, same answer: every suffix of each name, bulk lookups of up to 64 keys */
+	t0 = now();
+	for (unsigned int p = 0; p < passes; p++) {
+		unsigned int nk = 0;
+
+		for (uint32_t i = 0; i < cnt; i++) {
+			q_parse(q, i, &nb[0]);
+			if (nk + nb[0].nlabels > RTE_HASH_LOOKUP_BULK_MAX) {
+				rte_hash_lookup_bulk(bt->h, kp, nk, pos);
+				for (unsigned int k = 0; k < nk; k++)
+					sink += pos[k] >= 0;
+				nk = 0;
+			}
+			for (unsigned int l = 0; l < nb[0].nlabels; l++) {
+				size_t len;
+				const uint8_t *w = dg_name_suffix(&nb[0], l, &len);
+
+				memset(keys[nk], 0, KEY_LEN);
+				memcpy(keys[nk++], w, len);
+			}
+		}
+		if (nk > 0)
+			rte_hash_lookup_bulk(bt->h, kp, nk, pos);
+	}
+	r->rte_sfx = total / (now() - t0);
+
+	/* rte_hash, full name only (not the same answer: a lower bound of its cost) */
+	t0 = now();
+	for (unsigned int p = 0; p < passes; p++)
+		for (uint32_t i = 0; i < cnt; i += RTE_HASH_LOOKUP_BULK_MAX) {
+			unsigned int n = cnt - i < RTE_HASH_LOOKUP_BULK_MAX ?
+					 cnt - i : RTE_HASH_LOOKUP_BULK_MAX;
+
+			for (unsigned int k = 0; k < n; k++) {
+				q_parse(q, i + k, &nb[0]);
+				memset(keys[k], 0, KEY_LEN);
+				memcpy(keys[k], nb[0].wire, nb[0].len);
+			}
+			rte_hash_lookup_bulk(bt->h, kp, n, pos);
+		}
+	r->rte_full = total / (now() - t0);
+	if (sink == 42)
+		printf(" ");
+}
+
+/* Indexes of @p cnt names of @p s (random, with repeats) that do / do not get a verdict. */
+static uint32_t
+pick(const struct built *bt, const struct nameset *s, int want_hit, uint32_t *idx,
+     uint32_t cnt)
+{
+	uint32_t *ok = malloc(sizeof(*ok) * s->n), nok = 0;
+	struct dg_name n;
+	struct dg_match m;
+
+	for (uint32_t i = 0; i < s->n; i++) {
+		ns_get(s, i, &n);
+		if (dg_filter_lookup(bt->f, &n, 20000, &m) == want_hit)
+			ok[nok++] = i;
+	}
+	for (uint32_t i = 0; i < cnt && nok > 0; i++)
+		idx[i] = ok[rnd() % nok];
+	free(ok);
+	return nok;
+}
+
+static void
+print_build(const char *set, const struct built *bt)
+{
+	const struct dg_filter_info *in = &bt->in;
+	double e = (double)in->entries;
+
+	printf("%-14s %9llu %8.3f %8.1f %6.1f %6.1f %6.1f %6.1f %7.4f %7.4f %7.4f %6llu | %8.3f %8.1f\n",
+	       set, (unsigned long long)in->entries, bt->secs, in->total_bytes / e,
+	       in->bloom_bytes / e, in->table_bytes / e, in->arena_bytes / e,
+	       (in->meta_bytes + in->top_bytes) / e, in->bloom_fp_mean * 100,
+	       in->bloom_fp_p99 * 100, in->bloom_fp_max * 100,
+	       (unsigned long long)in->crowded_zones, bt->rte_secs, bt->rte_bytes / e);
+}
+
+static void
+print_rates(const char *set, const char *kind, const struct rates *r, uint32_t cnt)
+{
+	printf("%-14s %-12s %8.2f %8.2f %8.2f %8.2f %8.2f %7.2fx %8.1f%% %8u\n", set, kind,
+	       r->parse / 1e6, r->bulk / 1e6, r->single / 1e6, r->rte_sfx / 1e6,
+	       r->rte_full / 1e6, r->bulk / r->rte_sfx, 100.0 * r->verdicts / cnt, cnt);
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { argv[0], "--no-huge", "-m", "4096", "--no-pci", "--no-shconf", "-l", "0",
+			"--log-level=error", NULL };
+	const char *data = "../shared/data";
+	unsigned int quick = 0, qcnt = 1u << 18, passes = 4;
+	struct nameset real = { 0 }, names = { 0 }, synth = { 0 }, miss = { 0 };
+	static const struct { const char *tag; uint32_t n; int real; } sets[] = {
+		{ "synthetic-1k", 1000, 0 }, { "real-100k", 100000, 1 },
+		{ "synthetic-1M", 1000000, 0 }, { "synthetic-10M", 10000000, 0 },
+	};
+	struct built bt[4];
+	struct rates rt[4][3];
+	uint32_t nq[4][3] = { { 0 } };
+	uint32_t *idx;
+	int have_data;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+			data = argv[++i];
+		else if (strcmp(argv[i], "--quick") == 0)
+			quick = 1;
+		else if (strcmp(argv[i], "--queries") == 0 && i + 1 < argc)
+			qcnt = (unsigned int)strtoul(argv[++i], NULL, 0);
+		else {
+			fprintf(stderr, "usage: %s [--data DIR] [--quick] [--queries N]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (rte_eal_init(9, eal) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	have_data = real_names(data, &real) == 0 && query_names(data, &names) == 0;
+	if (!have_data)
+		fprintf(stderr, "no shared data under %s: real sets skipped\n", data);
+	gen_synth(&synth, quick ? 1000000 : 10000000);
+	rng ^= 0x5555; /* a different stream for the miss names */
+	gen_synth(&miss, qcnt);
+	idx = malloc(sizeof(*idx) * qcnt);
+
+	printf("dnsgate filter benchmark: one core, bursts of %d, %u queries x %u passes\n",
+	       BURST, qcnt, passes);
+	printf("\n%-14s %9s %8s %8s %6s %6s %6s %6s %7s %7s %7s %6s | %8s %8s\n", "set",
+	       "entries", "build_s", "B/entry", "bloom", "table", "arena", "meta", "fp%mean",
+	       "fp%p99", "fp%max", "crowd", "rte_s", "rte_B/e");
+	for (int s = 0; s < 4; s++) {
+		if ((sets[s].real && !have_data) || (quick && sets[s].n > 1000000)) {
+			bt[s].f = NULL;
+			continue;
+		}
+		if (build_set(sets[s].real ? &real : &synth, sets[s].n, &bt[s], sets[s].tag) != 0) {
+			fprintf(stderr, "%s: build failed\n", sets[s].tag);
+			return 1;
+		}
+		print_build(sets[s].tag, &bt[s]);
+		/* queries: listed names; real resolver names it misses; synthetic misses */
+		const struct nameset *src[3] = { sets[s].real ? &real : &synth, &names, &miss };
+
+		for (int k = 0; k < 3; k++) {
+			struct nameset lim = *src[k];
+			struct queries q;
+
+			if (k == 0)
+				lim.n = sets[s].n < lim.n ? sets[s].n : lim.n;
+			if (lim.n == 0 || pick(&bt[s], &lim, k == 0, idx, qcnt) == 0)
+				continue;
+			q_make(&q, &lim, idx, qcnt);
+			measure(&bt[s], &q, passes, &rt[s][k]);
+			nq[s][k] = qcnt;
+			q_free(&q);
+		}
+		rte_hash_free(bt[s].h);
+	}
+	printf("\nmillion names per second, each from its wire form (parse: dg_name_from_wire "
+	       "alone;\nrte: rte_hash on every suffix, bulk of up to 64 keys; rte-full: full name "
+	       "only, not the same answer)\n");
+	printf("%-14s %-12s %8s %8s %8s %8s %8s %8s %9s %8s\n", "set", "queries", "parse",
+	       "bulk", "single", "rte", "rte-full", "vs rte", "verdicts", "n");
+	for (int s = 0; s < 4; s++) {
+		static const char *const kinds[3] = { "hit", "miss-real", "miss-synth" };
+
+		if (bt[s].f == NULL)
+			continue;
+		for (int k = 0; k < 3; k++)
+			if (nq[s][k] != 0)
+				print_rates(sets[s].tag, kinds[k], &rt[s][k], nq[s][k]);
+	}
+	for (int k = 1; k < 3; k++)
+		if (bt[0].f != NULL && bt[3].f != NULL && nq[0][k] && nq[3][k])
+			printf("\nmiss rate 10M / 1k (%s, bulk): %.2f\n", k == 1 ? "real" : "synthetic",
+			       rt[3][k].bulk / rt[0][k].bulk);
+	for (int s = 0; s < 4; s++)
+		dg_filter_free(bt[s].f);
+	ns_free(&real);
+	ns_free(&names);
+	ns_free(&synth);
+	ns_free(&miss);
+	free(idx);
+	rte_eal_cleanup();
+	return 0;
+}
