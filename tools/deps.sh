@@ -9,7 +9,7 @@ packages=(
 	tshark ldnsutils libldns-dev                 # independent decoders for forged answers
 	libsqlite3-dev sqlite3                       # stats history
 	unbound knot-dnsutils dnsperf                # lab peers: resolver and clients
-	iproute2 ethtool procps psmisc kmod coreutils gawk
+	python3 iproute2 ethtool procps psmisc kmod coreutils gawk
 )
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: needs root (apt-get install)" >&2
