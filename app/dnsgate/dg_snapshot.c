@@ -217,8 +217,14 @@ load_lists(struct dg_control *c, FILE *report, struct dg_filter_builder **out, c
 	}
 	for (size_t i = 0; rc == 0 && i < c->n_journal; i++) {
 		const struct dg_journal_op *op = &c->journal[i];
-		int r = op->del ? dg_filter_builder_del(b, &op->name, op->meta.mode, NULL) :
-				  dg_filter_builder_add(b, &op->name, &op->meta);
+		struct dg_entry_meta m = op->meta;
+		int r;
+
+		/* The journal array moves when it grows: point at its strings only now. */
+		m.identifier = op->identifier[0] ? op->identifier : NULL;
+		m.category = op->category[0] ? op->category : NULL;
+		r = op->del ? dg_filter_builder_del(b, &op->name, m.mode, NULL) :
+			      dg_filter_builder_add(b, &op->name, &m);
 
 		if (r < 0)
 			rc = fail(err, len, r, "replaying a runtime change: %s", strerror(-r));
@@ -289,8 +295,8 @@ journal_push(struct dg_control *c, int del, const struct dg_name *name,
 	/* The journal outlives the caller's strings. */
 	snprintf(op->identifier, sizeof(op->identifier), "%s", meta->identifier ? meta->identifier : "");
 	snprintf(op->category, sizeof(op->category), "%s", meta->category ? meta->category : "");
-	op->meta.identifier = meta->identifier ? op->identifier : NULL;
-	op->meta.category = meta->category ? op->category : NULL;
+	op->meta.identifier = NULL;
+	op->meta.category = NULL;
 	return 0;
 }
 

@@ -33,8 +33,8 @@ struct dg_snapshot {
 struct dg_journal_op {
 	int del;                    /**< 0 add, 1 del */
 	struct dg_name name;
-	struct dg_entry_meta meta;
-	char identifier[64], category[64];
+	struct dg_entry_meta meta;          /**< its string pointers are NULL: use the arrays */
+	char identifier[64], category[64];  /**< "" = none */
 };
 
 /** Filtered-query totals per identifier, kept across snapshots. */

@@ -166,6 +166,15 @@ load_names(struct pg_names *nm, const char *path, double zipf)
 }
 
 static void
+free_names(struct pg_names *nm)
+{
+	for (size_t i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+	free(nm->cdf);
+}
+
+static void
 usage(FILE *o)
 {
 	fprintf(o, "usage: dnsgate-pcapgen --profile mixed|dns -n COUNT -o OUT.pcap [--seed N]\n"
@@ -274,6 +283,8 @@ main(int argc, char **argv)
 	pcap_close(dead);
 	if (g.manifest != NULL)
 		fclose(g.manifest);
+	free_names(&g.names);
+	free_names(&g.blocked);
 	printf("dnsgate-pcapgen: wrote %llu frames to %s\n", (unsigned long long)g.n, out);
 	return 0;
 }

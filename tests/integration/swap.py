@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Zero loss across snapshot swaps: a looped capture (net_pcap infinite_rx) runs through
+dnsgate into net_null for a fixed time while the test reloads alternating list versions
+and adds/deletes entries over the control socket as fast as it can. Then:
+
+- every frame received is accounted for: forwarded + answered + dropped by policy, with
+  zero frames refused by a TX queue;
+- every query for a name that is in *every* list version (identifier STABLE) got a verdict
+  (an exact count, from the capture's composition and the number of frames replayed), so
+  no query ever saw a half-built or missing list;
+- no filtered query carries an identifier that no published list had.
+
+  swap.py BUILD_DIR [SECONDS]
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = sys.argv[1]
+SECS = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+GEN = os.path.join(BUILD, "tools/pcapgen/dnsgate-pcapgen")
+DNSGATE = os.path.join(BUILD, "app/dnsgate/dnsgate")
+CTL = os.path.join(BUILD, "tools/dnsgatectl/dnsgatectl")
+
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    passed += ok
+    failed += not ok
+    print(("ok: " if ok else "FAILED: ") + what)
+
+
+def write_atomic(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.rename(path + ".tmp", path)
+
+
+def native(names, ident):
+    # native format: name identifier category action mode start end
+    return "".join(f"{n} {ident} backdoor nxdomain subtree - -\n" for n in names)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="dg-swap.")
+    j = lambda *p: os.path.join(tmp, *p)
+    stable = [f"stable{i}.swap.test" for i in range(20)]
+    v1 = [f"one{i}.swap.test" for i in range(50)]
+    v2 = [f"two{i}.swap.test" for i in range(50)]
+    toggle = [f"toggle{i}.swap.test" for i in range(5)]
+    never = [f"never{i}.swap.test" for i in range(50)]
+    write_atomic(j("names.txt"), "\n".join(v1 + v2 + toggle + never) + "\n")
+    write_atomic(j("stable.txt"), "\n".join(stable) + "\n")
+    write_atomic(j("list.txt"), native(stable, "STABLE") + native(v1, "V1"))
+    subprocess.run([GEN, "--profile", "dns", "-n", "4096", "--seed", "5", "--names",
+                    j("names.txt"), "--blocked", j("stable.txt"), "--blocked-pct", "25",
+                    "--manifest", j("manifest.txt"), "-o", j("q.pcap")], check=True,
+                   stdout=subprocess.DEVNULL)
+    kinds = [l.split()[1] for l in open(j("manifest.txt")) if not l.startswith("#")]
+    n = len(kinds)
+    with open(j("dnsgate.ini"), "w") as f:
+        f.write(f"""[eal]
+args = --no-huge -m 1024 --no-pci --no-shconf -l 0-1 --log-level=*:warning
+vdev = net_pcap0,rx_pcap={j('q.pcap')},infinite_rx=1
+vdev = net_null0,no-rx=1
+[ports]
+pair = net_pcap0 net_null0
+[mgmt]
+run_for = {SECS + 3}
+stats_interval = 1
+[filter]
+list = native {j('list.txt')}
+[guard]
+rate = 0
+[ctl]
+socket = {j('ctl.sock')}
+""")
+    dg = subprocess.Popen([DNSGATE, "--", "--config", j("dnsgate.ini")],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sock = j("ctl.sock")
+    for _ in range(100):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.05)
+    ctl = lambda *a: subprocess.run([CTL, "-s", sock] + list(a), capture_output=True, text=True)
+    reloads = changes = errors = 0
+    end = time.time() + SECS
+    version = 1
+    while time.time() < end:
+        version = 3 - version
+        write_atomic(j("list.txt"), native(stable, "STABLE") + native(v1 if version == 1 else v2,
+                                                                          "V1" if version == 1 else "V2"))
+        r = ctl("reload")
+        reloads += r.returncode == 0
+        errors += r.returncode != 0
+        for t in toggle:
+            r = ctl("add", t, "id=TOGGLE", "action=sinkhole")
+            changes += r.returncode == 0
+            errors += r.returncode != 0
+        for t in toggle:
+            r = ctl("del", t)
+            changes += r.returncode == 0
+            errors += r.returncode != 0
+    out, _ = dg.communicate(timeout=60)
+    print(out[-2500:])
+    check(dg.returncode == 0, f"dnsgate exit status {dg.returncode}")
+    check(errors == 0 and reloads > 0, f"{reloads} reloads and {changes} add/del, {errors} errors")
+
+    ports = {m.group(1): (int(m.group(2)), int(m.group(3)), int(m.group(4)))
+             for m in re.finditer(r"^\d+\s+(\S+)\s+\S+\s+(\d+)\s+(\d+)\s+(\d+)", out, re.M)}
+    rx0, tx0, drop0 = ports["net_pcap0"]
+    _, tx1, drop1 = ports["net_null0"]
+    verd = dict(re.findall(r" (\S+) (\d+)", re.search(r"^verdicts:(.*)$", out, re.M).group(1)))
+    policy_drop = int(verd["drop"])
+    check(drop0 == 0 and drop1 == 0, f"no frame refused by a TX queue ({drop0}, {drop1})")
+    check(rx0 == tx1 + tx0 + policy_drop,
+          f"frames in {rx0} == forwarded {tx1} + answered {tx0} + dropped by policy {policy_drop}")
+
+    idents = dict((a, int(b)) for a, b in re.findall(r"^  (\S+)\s+(\d+)$", out, re.M))
+    loops, rest = divmod(rx0, n)
+    k = kinds.count("blocked")
+    want_stable = loops * k + kinds[:rest].count("blocked")
+    check(idents.get("STABLE", 0) == want_stable,
+          f"STABLE verdicts {idents.get('STABLE', 0)} == stable queries replayed {want_stable}")
+    check(set(idents) <= {"STABLE", "V1", "V2", "TOGGLE"}, f"identifiers seen: {sorted(idents)}")
+    m = re.search(r"filtered (\d+), answered (\d+)", out)
+    check(int(m.group(1)) == sum(idents.values()),
+          f"filtered {m.group(1)} == sum over identifiers {sum(idents.values())}")
+    check(int(m.group(2)) == tx0, f"answered {m.group(2)} == frames sent back {tx0}")
+    subprocess.run(["rm", "-rf", tmp])
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+sys.exit(main())
