@@ -10,12 +10,37 @@ lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
 }
 
+/*
+ * Fold A-Z to a-z eight bytes at a time (SWAR). Length bytes are below 64 and so never
+ * change; every other byte keeps its value unless it is an ASCII capital.
+ */
+static inline void
+lower_all(uint8_t *p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, h, ge_a, gt_z;
+
+		memcpy(&x, p + i, 8);
+		h = x & ~high;
+		ge_a = h + ones * (0x80 - 'A');
+		gt_z = h + ones * (0x7f - 'Z');
+		x ^= ((ge_a ^ gt_z) & ~x & high) >> 2;
+		memcpy(p + i, &x, 8);
+	}
+	for (; i < len; i++)
+		p[i] = lower(p[i]);
+}
+
 int
 dg_name_from_wire(struct dg_name *n, const uint8_t *p, size_t avail, size_t *consumed)
 {
 	size_t pos = 0;
 	unsigned int nl = 0;
 
+	/* Walk the length bytes only; the name is copied and folded in one go after. */
 	for (;;) {
 		if (pos >= avail)
 			return -EBADMSG;
@@ -31,12 +56,10 @@ dg_name_from_wire(struct dg_name *n, const uint8_t *p, size_t avail, size_t *con
 		if (pos + 1 + ll >= avail)
 			return -EBADMSG;
 		n->label[nl++] = (uint8_t)pos;
-		n->wire[pos] = ll;
-		for (size_t i = pos + 1; i <= pos + ll; i++)
-			n->wire[i] = lower(p[i]);
 		pos += 1 + (size_t)ll;
 	}
-	n->wire[pos] = 0;
+	memcpy(n->wire, p, pos + 1);
+	lower_all(n->wire, pos + 1);
 	n->len = (uint8_t)(pos + 1);
 	n->nlabels = (uint8_t)nl;
 	if (consumed != NULL)

@@ -25,6 +25,28 @@ test_name_wire_lowercases_ascii_only(void)
 	CU_ASSERT_EQUAL(nm.label[1], 4);
 }
 
+/* Every byte value in every position of an 8-byte chunk folds as the scalar rule says. */
+static void
+test_name_wire_fold_every_byte(void)
+{
+	for (unsigned int pos = 0; pos < 9; pos++) {
+		for (unsigned int b = 1; b < 256; b++) {
+			uint8_t in[16] = { 10, 'A', 'z', '@', '[', '`', '{', 'Q', 'r', 'S', 'T', 0 };
+			struct dg_name nm;
+			int bad = 0;
+
+			in[1 + pos] = (uint8_t)b;
+			CU_ASSERT_EQUAL_FATAL(dg_name_from_wire(&nm, in, sizeof(in), NULL), 0);
+			for (unsigned int i = 1; i <= 10; i++) {
+				uint8_t c = in[i], want = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+
+				bad |= nm.wire[i] != want;
+			}
+			CU_ASSERT_FALSE(bad);
+		}
+	}
+}
+
 static void
 test_name_wire_last_byte_and_one_past(void)
 {
@@ -180,6 +202,7 @@ test_name_to_text_small_buffer(void)
 
 DG_TEST_MAIN("name",
 	DG_TEST(test_name_wire_lowercases_ascii_only),
+	DG_TEST(test_name_wire_fold_every_byte),
 	DG_TEST(test_name_wire_last_byte_and_one_past),
 	DG_TEST(test_name_wire_rejects_pointer_and_extended),
 	DG_TEST(test_name_wire_255_ok_256_too_long),
