@@ -78,6 +78,13 @@ struct dg_filter_counters {
 	uint64_t answered;                  /**< forged answers sent back */
 };
 
+/** Where a worker's cycles go (TSC), for cycles-per-packet figures. */
+struct dg_cycle_counters {
+	uint64_t busy_tsc;  /**< loop iterations that received frames, whole iteration */
+	uint64_t work_tsc;  /**< inside dg_filtering_burst(): parse, lookup, forge */
+	uint64_t busy_pkts; /**< frames received in those iterations */
+};
+
 /** One RX queue a worker polls, and where its frames go. */
 struct dg_rxq {
 	uint16_t port;  /**< index in dg_app.ports */
@@ -92,6 +99,7 @@ struct dg_worker {
 	struct rte_eth_dev_tx_buffer *txb[DG_MAX_PORTS]; /**< by port index; NULL if unused */
 	struct dg_port_counters cnt[DG_MAX_PORTS] __rte_cache_aligned;
 	struct dg_filter_counters fc __rte_cache_aligned;
+	struct dg_cycle_counters cyc;
 	struct dg_guard *guard;    /**< this worker's reflection guard */
 } __rte_cache_aligned;
 

@@ -139,5 +139,18 @@ dg_mgmt_summary(const struct dg_app *app, FILE *out)
 	}
 	fprintf(out, "total rx %" PRIu64 " tx %" PRIu64 " dropped %" PRIu64 " (%.3f Mpps rx)\n",
 		sum.rx, sum.tx, sum.dropped, t > 0 ? (double)sum.rx / t / 1e6 : 0.0);
+	{
+		uint64_t busy = 0, work = 0, pk = 0;
+
+		for (unsigned int w = 0; w < app->n_workers; w++) {
+			busy += dg_cnt_read(&app->workers[w]->cyc.busy_tsc);
+			work += dg_cnt_read(&app->workers[w]->cyc.work_tsc);
+			pk += dg_cnt_read(&app->workers[w]->cyc.busy_pkts);
+		}
+		if (pk > 0)
+			fprintf(out, "cycles per frame: %.1f in busy loops, %.1f in dnsgate's own "
+				"code (parse, lookup, forge), TSC %.2f GHz\n", (double)busy / (double)pk,
+				(double)work / (double)pk, (double)rte_get_tsc_hz() / 1e9);
+	}
 	fflush(out);
 }

@@ -71,7 +71,7 @@ dg_worker_main(void *arg)
 	drain_tsc = (rte_get_tsc_hz() + US_PER_S - 1) / US_PER_S * DG_DRAIN_US;
 	last_drain = rte_rdtsc();
 	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
-		uint64_t now = rte_rdtsc();
+		uint64_t now = rte_rdtsc(), got = 0;
 
 		if (unlikely(now - last_drain > drain_tsc)) {
 			drain(app, wk);
@@ -84,8 +84,12 @@ dg_worker_main(void *arg)
 			if (n == 0)
 				continue;
 			dg_cnt_add(&wk->cnt[rq->port].rx, n);
+			got += n;
 			if (app->ports[rq->port].side == DG_SIDE_SUBSCRIBER && inspect) {
+				uint64_t t0 = rte_rdtsc();
+
 				dg_filtering_burst(app, wk, rq->port, pkts, n, &bo);
+				dg_cnt_add(&wk->cyc.work_tsc, rte_rdtsc() - t0);
 				send_burst(app, wk, app->ports[rq->port].peer, bo.fwd, bo.n_fwd);
 				send_burst(app, wk, rq->port, bo.ans, bo.n_ans);
 			} else {
@@ -94,6 +98,11 @@ dg_worker_main(void *arg)
 		}
 		/* Nothing from an older snapshot is held past this point. */
 		rte_rcu_qsbr_quiescent(app->qsbr, wk->index);
+		if (got > 0) {
+			/* Busy loops only: idle polling is not a cost of the frames. */
+			dg_cnt_add(&wk->cyc.busy_tsc, rte_rdtsc() - now);
+			dg_cnt_add(&wk->cyc.busy_pkts, got);
+		}
 	}
 	drain(app, wk);
 	rte_rcu_qsbr_thread_offline(app->qsbr, wk->index);
