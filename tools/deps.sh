@@ -8,6 +8,7 @@ packages=(
 	clang libclang-rt-14-dev llvm                # libFuzzer and sanitizers
 	tshark ldnsutils libldns-dev                 # independent decoders for forged answers
 	libsqlite3-dev sqlite3                       # stats history
+	chromium                                     # report test: HTML chart screenshot
 	unbound knot-dnsutils dnsperf                # lab peers: resolver and clients
 	python3 iproute2 ethtool procps psmisc kmod coreutils gawk
 )

@@ -76,6 +76,7 @@ struct dg_filter_counters {
 	uint64_t optout;                    /**< queries from opted-out subscribers */
 	uint64_t verdict[DG_ACTION_COUNT];  /**< queries with a verdict, by action */
 	uint64_t answered;                  /**< forged answers sent back */
+	uint64_t log_lost;                  /**< hit records not queued (ring full) */
 };
 
 /** Where a worker's cycles go (TSC), for cycles-per-packet figures. */
@@ -101,6 +102,7 @@ struct dg_worker {
 	struct dg_filter_counters fc __rte_cache_aligned;
 	struct dg_cycle_counters cyc;
 	struct dg_guard *guard;    /**< this worker's reflection guard */
+	struct rte_ring *hits;     /**< hit log records to the management core, or NULL */
 } __rte_cache_aligned;
 
 struct dg_snapshot;
@@ -141,7 +143,7 @@ int dg_worker_main(void *arg);
  * control socket (@p srv may be NULL), the date the workers filter with.
  */
 void dg_mgmt_loop(struct dg_app *app, struct dg_ctl_server *srv, dg_ctl_handler_t fn,
-		  void *ctx);
+		  void *ctx, void (*tick)(void *), void *tick_arg);
 /** Print the per-port summary (after the workers stopped). */
 void dg_mgmt_summary(const struct dg_app *app, FILE *out);
 /** Sum one port's counters over all workers. */

@@ -15,6 +15,7 @@
 #include "dg_commands.h"
 #include "dg_ctl.h"
 #include "dg_optout.h"
+#include "dg_outputs.h"
 #include "dg_stats.h"
 
 static int
@@ -270,6 +271,9 @@ dg_commands_handle(void *ctx, const struct dg_ctl_request *req, struct dg_ctl_bu
 		dg_stats_write(c, json, body);
 		return 0;
 	case DG_CTL_CMD_RELOAD:
+		/* Close the interval first: what came before the reload is stored as it stood. */
+		if (c->outputs != NULL)
+			dg_outputs_interval(c->outputs);
 		return cmd_reload(c, body, r, rlen);
 	case DG_CTL_CMD_ADD:
 	case DG_CTL_CMD_DEL:
@@ -283,7 +287,9 @@ dg_commands_handle(void *ctx, const struct dg_ctl_request *req, struct dg_ctl_bu
 	case DG_CTL_CMD_OPTOUT_LIST:
 		return cmd_optout(c, cmd->id, argc > 0 ? argv[0] : NULL, body, r, rlen);
 	case DG_CTL_CMD_LOG_ROTATE:
-		return reason(r, rlen, -ENOTSUP, "no hit log in this build yet");
+		if (c->outputs == NULL || c->outputs->log == NULL)
+			return reason(r, rlen, -ENOENT, "no hit log configured ([log] file)");
+		return dg_outputs_rotate(c->outputs);
 	default:
 		return reason(r, rlen, -EINVAL, "unknown command");
 	}

@@ -11,9 +11,11 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_ring_elem.h>
 
 #include "dg_app.h"
 #include "dg_filtering.h"
+#include "dg_hitlog.h"
 #include "dg_optout.h"
 #include "dg_snapshot.h"
 
@@ -67,6 +69,31 @@ overrides(const struct dg_app *app, const struct dg_entry_meta *m, struct dg_ans
 		o->extra_text = m->identifier;
 }
 
+/* One record per filtered query; a full ring loses the record, never blocks. */
+static void
+log_hit(struct dg_worker *wk, uint16_t port, const uint8_t *frame, const struct dg_pkt *p,
+	const struct dg_entry_meta *meta)
+{
+	struct dg_hit_record r;
+	uint8_t qlen = p->qname.len;
+
+	r.tsc = rte_rdtsc();
+	r.identifier = meta->identifier;
+	r.category = meta->category;
+	r.qtype = p->qtype;
+	r.src_port = p->src_port;
+	r.family = p->ip_ver;
+	r.action = (uint8_t)meta->action;
+	r.port = (uint8_t)port;
+	r.qname_len = qlen;
+	memset(r.src_addr, 0, sizeof(r.src_addr));
+	memcpy(r.src_addr, p->src_addr, p->addr_len);
+	/* The name as asked: the question's first bytes, before any rewrite of the frame. */
+	memcpy(r.qname, frame + p->question_off, qlen);
+	if (rte_ring_enqueue_elem(wk->hits, &r, sizeof(r)) != 0)
+		dg_cnt_add(&wk->fc.log_lost, 1);
+}
+
 static inline enum dg_answer_kind
 answer_kind(enum dg_action a)
 {
@@ -100,6 +127,43 @@ answer(const struct dg_app *app, struct dg_worker *wk, struct rte_mbuf *m,
 	return DISP_ANSWER;
 }
 
+/*
+ * A query with a filtering verdict: check what the miss path skipped (the UDP checksum,
+ * unless the NIC did), count it, log it, then answer, drop or forward it.
+ */
+static enum disp
+decide(const struct dg_app *app, struct dg_worker *wk, const struct dg_snapshot *snap,
+       uint16_t in, struct rte_mbuf *m, const struct dg_pkt *p, const struct dg_match *match)
+{
+	const struct dg_entry_meta *meta = match->meta;
+	struct dg_filter_counters *fc = &wk->fc;
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (meta == NULL || meta->action == DG_ACTION_ALLOW) {
+		dg_cnt_add(&fc->queries, 1);
+		if (meta != NULL)
+			dg_cnt_add(&fc->verdict[DG_ACTION_ALLOW], 1);
+		return DISP_FORWARD;
+	}
+	if (!(nic_hints(m) & DG_PKT_HINT_L4_CSUM_GOOD) && !dg_wire_udp_csum_ok(frame, p)) {
+		dg_cnt_add(&fc->fwd[DG_FWD_UDP_BAD_CHECKSUM], 1);
+		return DISP_FORWARD;
+	}
+	dg_cnt_add(&fc->queries, 1);
+	dg_cnt_add(&fc->verdict[meta->action], 1);
+	dg_cnt_add(&snap->hits[(size_t)wk->index * snap->hits_stride + match->ident_id], 1);
+	if (wk->hits != NULL)
+		log_hit(wk, app->ports[in].id, frame, p, meta);
+	switch (meta->action) {
+	case DG_ACTION_LOG_ONLY:
+		return DISP_FORWARD;
+	case DG_ACTION_DROP:
+		return DISP_DROP;
+	default:
+		return answer(app, wk, m, p, meta);
+	}
+}
+
 void
 dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint16_t in,
 		   struct rte_mbuf **pkts, uint16_t n, struct dg_burst_out *out)
@@ -111,9 +175,8 @@ dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint16_t in,
 	const struct dg_name *names[DG_CONFIG_BURST_MAX];
 	struct dg_match match[DG_CONFIG_BURST_MAX];
 	uint8_t disp[DG_CONFIG_BURST_MAX], idx[DG_CONFIG_BURST_MAX];
-	unsigned int k = 0, verdicts = 0;
+	unsigned int k = 0;
 
-	(void)in;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		enum dg_fwd_reason r;
@@ -123,8 +186,12 @@ dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint16_t in,
 			dg_cnt_add(&fc->fwd[DG_FWD_MULTI_SEGMENT], 1);
 			continue;
 		}
+		/*
+		 * The UDP checksum is checked later, for the frames we would answer: every
+		 * other frame leaves unchanged anyway, and the miss path is the product.
+		 */
 		r = dg_pkt_parse_hint(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-				      &app->pkt_cfg, nic_hints(m), &pk[i]);
+				      &app->pkt_cfg, nic_hints(m) | DG_PKT_HINT_L4_CSUM_GOOD, &pk[i]);
 		if (r != DG_FWD_NONE) {
 			dg_cnt_add(&fc->fwd[r], 1);
 			continue;
@@ -133,39 +200,18 @@ dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint16_t in,
 			dg_cnt_add(&fc->optout, 1);
 			continue;
 		}
-		dg_cnt_add(&fc->queries, 1);
-		if (snap->filter == NULL)
+		if (snap->filter == NULL) {
+			dg_cnt_add(&fc->queries, 1);
 			continue;
+		}
 		disp[i] = DISP_LOOKUP;
 		names[k] = &pk[i].qname;
 		idx[k++] = (uint8_t)i;
 	}
 	if (k > 0)
-		verdicts = dg_filter_lookup_bulk(snap->filter, names, k, today, match);
-	for (unsigned int j = 0; verdicts > 0 && j < k; j++) {
-		const struct dg_entry_meta *meta = match[j].meta;
-		unsigned int i = idx[j];
-
-		disp[i] = DISP_FORWARD;
-		if (meta == NULL)
-			continue;
-		verdicts--;
-		dg_cnt_add(&fc->verdict[meta->action], 1);
-		if (meta->action != DG_ACTION_ALLOW)
-			dg_cnt_add(&snap->hits[(size_t)wk->index * snap->hits_stride +
-					       match[j].ident_id], 1);
-		switch (meta->action) {
-		case DG_ACTION_ALLOW:
-		case DG_ACTION_LOG_ONLY:
-			break;
-		case DG_ACTION_DROP:
-			disp[i] = DISP_DROP;
-			break;
-		default:
-			disp[i] = answer(app, wk, pkts[i], &pk[i], meta);
-			break;
-		}
-	}
+		dg_filter_lookup_bulk(snap->filter, names, k, today, match);
+	for (unsigned int j = 0; j < k; j++)
+		disp[idx[j]] = decide(app, wk, snap, in, pkts[idx[j]], &pk[idx[j]], &match[j]);
 	out->n_fwd = out->n_ans = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		switch (disp[i]) {

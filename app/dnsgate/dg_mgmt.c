@@ -78,7 +78,8 @@ live_line(const struct dg_app *app, uint64_t *last_rx, double *last_t)
 }
 
 void
-dg_mgmt_loop(struct dg_app *app, struct dg_ctl_server *srv, dg_ctl_handler_t fn, void *ctx)
+dg_mgmt_loop(struct dg_app *app, struct dg_ctl_server *srv, dg_ctl_handler_t fn, void *ctx,
+	     void (*tick)(void *), void *tick_arg)
 {
 	const struct dg_config *cfg = &app->cfg;
 	uint64_t last_rx = 0, idle_rx = 0;
@@ -91,6 +92,8 @@ dg_mgmt_loop(struct dg_app *app, struct dg_ctl_server *srv, dg_ctl_handler_t fn,
 		usleep(DG_MGMT_TICK_US);
 		if (srv != NULL)
 			dg_ctl_server_poll(srv, fn, ctx);
+		if (tick != NULL)
+			tick(tick_arg);
 		/* A day rollover activates and expires entries: the filter takes the date. */
 		__atomic_store_n(&app->today, (uint32_t)(time(NULL) / 86400), __ATOMIC_RELAXED);
 		t = seconds_since(app->start_tsc);

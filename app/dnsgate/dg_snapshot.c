@@ -93,11 +93,11 @@ retire(struct dg_control *c, struct dg_snapshot *old, const struct dg_snapshot *
 {
 	if (old == NULL)
 		return;
-	for (uint32_t id = 1; old->filter != NULL && id <= old->n_idents; id++) {
-		const char *text;
+	for (uint32_t id = 0; old->filter != NULL && id <= old->n_idents; id++) {
+		const char *text = DG_IDENT_NONE;
 		uint64_t h = ident_hits(c, old, id);
 
-		if (h > 0 && dg_filter_ident(old->filter, id, &text, NULL) == 0)
+		if (h > 0 && (id == 0 || dg_filter_ident(old->filter, id, &text, NULL) == 0))
 			total_add(c, text, h);
 	}
 	if (now == NULL || old->filter != now->filter)
@@ -106,6 +106,83 @@ retire(struct dg_control *c, struct dg_snapshot *old, const struct dg_snapshot *
 		dg_optout_free(old->optout);
 	free(old->hits);
 	free(old);
+}
+
+struct idmeta_walk {
+	struct dg_control *c;
+	const struct dg_entry_meta *last;
+	size_t last_i;
+};
+
+static int
+idmeta_cb(const uint8_t *wire, uint8_t len, enum dg_match_mode pos,
+	  const struct dg_entry_meta *m, void *arg)
+{
+	struct idmeta_walk *w = arg;
+	struct dg_control *c = w->c;
+	size_t i;
+
+	(void)wire;
+	(void)len;
+	(void)pos;
+	if (m->identifier == NULL || m->action == DG_ACTION_ALLOW)
+		return 0;
+	if (m == w->last) {
+		i = w->last_i;
+	} else {
+		for (i = 0; i < c->n_idmeta && strcmp(c->idmeta[i].identifier, m->identifier); i++)
+			;
+		if (i == c->n_idmeta)
+			return 0;
+		w->last = m;
+		w->last_i = i;
+	}
+	if (m->category != NULL)
+		c->idmeta[i].category = m->category;
+	if (m->start_day < c->idmeta[i].start_day)
+		c->idmeta[i].start_day = m->start_day;
+	if (m->end_day > c->idmeta[i].end_day || c->idmeta[i].end_day == 0)
+		c->idmeta[i].end_day = m->end_day;
+	return 0;
+}
+
+/* Identifier, category, FQDN count and dates of the new filter, for history and reports. */
+static void
+refresh_idmeta(struct dg_control *c, const struct dg_filter *f)
+{
+	struct dg_filter_info fi = { 0 };
+	struct idmeta_walk w = { c, NULL, 0 };
+
+	free(c->idmeta);
+	c->idmeta = NULL;
+	c->n_idmeta = 0;
+	if (f == NULL)
+		return;
+	dg_filter_info(f, &fi);
+	c->idmeta = calloc(fi.idents + 1, sizeof(*c->idmeta));
+	if (c->idmeta == NULL)
+		return;
+	for (uint32_t id = 1; id <= fi.idents; id++) {
+		struct dg_ident_meta *m = &c->idmeta[c->n_idmeta];
+
+		if (dg_filter_ident(f, id, &m->identifier, &m->fqdns) == 0) {
+			m->start_day = UINT32_MAX;
+			c->n_idmeta++;
+		}
+	}
+	dg_filter_walk(f, idmeta_cb, &w);
+	for (size_t i = 0; i < c->n_idmeta; i++)
+		if (c->idmeta[i].start_day == UINT32_MAX)
+			c->idmeta[i].start_day = 0;
+}
+
+const char *
+dg_snapshot_ident_category(const struct dg_control *c, const char *ident)
+{
+	for (size_t i = 0; i < c->n_idmeta; i++)
+		if (strcmp(c->idmeta[i].identifier, ident) == 0)
+			return c->idmeta[i].category;
+	return NULL;
 }
 
 /* One atomic store, then wait until every worker has passed a quiescent point. */
@@ -117,7 +194,12 @@ publish(struct dg_control *c, struct dg_snapshot *s)
 	__atomic_store_n(&c->app->snap, s, __ATOMIC_RELEASE);
 	if (c->app->qsbr != NULL)
 		rte_rcu_qsbr_synchronize(c->app->qsbr, RTE_QSBR_THRID_INVALID);
+	/* Records in the hit log rings may point into the old snapshot: write them first. */
+	if (c->before_free != NULL)
+		c->before_free(c->before_free_arg);
 	c->generation = s->generation;
+	if (old == NULL || old->filter != s->filter)
+		refresh_idmeta(c, s->filter);
 	retire(c, old, s);
 }
 
@@ -266,6 +348,8 @@ dg_snapshot_reload(struct dg_control *c, FILE *report, char *err, size_t len)
 	c->builder = b;
 	c->loaded_at = time(NULL);
 	c->reloads_ok++;
+	if (c->after_load != NULL)
+		c->after_load(c->after_load_arg);
 	return 0;
 failed:
 	c->reloads_failed++;
@@ -359,12 +443,12 @@ dg_snapshot_ident_totals(struct dg_control *c, void (*cb)(const char *, uint64_t
 		return;
 	memcpy(t, c->totals, n * sizeof(*t));
 	/* The serving snapshot's rows on top of the retired totals, merged by name. */
-	for (uint32_t id = 1; s != NULL && s->filter != NULL && id <= s->n_idents; id++) {
-		const char *text;
+	for (uint32_t id = 0; s != NULL && s->filter != NULL && id <= s->n_idents; id++) {
+		const char *text = DG_IDENT_NONE;
 		uint64_t h = ident_hits(c, s, id);
 		size_t i;
 
-		if (h == 0 || dg_filter_ident(s->filter, id, &text, NULL) != 0)
+		if (h == 0 || (id > 0 && dg_filter_ident(s->filter, id, &text, NULL) != 0))
 			continue;
 		for (i = 0; i < n && strcmp(t[i].identifier, text) != 0; i++)
 			;
@@ -404,6 +488,7 @@ dg_snapshot_fini(struct dg_control *c)
 {
 	retire(c, c->app->snap, NULL);
 	c->app->snap = NULL;
+	free(c->idmeta);
 	dg_filter_builder_free(c->builder);
 	for (size_t i = 0; i < c->n_totals; i++)
 		free(c->totals[i].identifier);

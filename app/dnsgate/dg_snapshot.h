@@ -20,6 +20,8 @@
 #include "dg_optout.h"
 
 /** Immutable once published. Only the hit rows are written, each by its own worker. */
+struct dg_outputs;
+
 struct dg_snapshot {
 	struct dg_filter *filter;   /**< NULL: no list loaded */
 	struct dg_optout *optout;   /**< NULL: nobody opted out */
@@ -35,6 +37,17 @@ struct dg_journal_op {
 	struct dg_name name;
 	struct dg_entry_meta meta;          /**< its string pointers are NULL: use the arrays */
 	char identifier[64], category[64];  /**< "" = none */
+};
+
+/** Name under which entries without an identifier are counted. */
+#define DG_IDENT_NONE "(none)"
+
+/** One identifier's metadata in the serving snapshot (for the history and reports). */
+struct dg_ident_meta {
+	const char *identifier;   /**< points into the snapshot */
+	const char *category;     /**< NULL = none; the last loaded entry's */
+	uint64_t fqdns;           /**< distinct names carrying it */
+	uint32_t start_day, end_day; /**< earliest start, latest end over its entries */
 };
 
 /** Filtered-query totals per identifier, kept across snapshots. */
@@ -55,6 +68,13 @@ struct dg_control {
 	uint64_t reloads_ok, reloads_failed;
 	unsigned int n_reports;
 	struct dg_list_report reports[DG_CONFIG_MAX_LISTS];
+	struct dg_ident_meta *idmeta;      /**< of the serving snapshot */
+	size_t n_idmeta;
+	void (*before_free)(void *arg);    /**< called after a grace period, before a free */
+	void *before_free_arg;
+	void (*after_load)(void *arg);     /**< called after a new list set is serving */
+	void *after_load_arg;
+	struct dg_outputs *outputs;        /**< hit log and history, for commands */
 };
 
 /**
@@ -84,6 +104,9 @@ const struct dg_snapshot *dg_snapshot_current(const struct dg_control *c);
 void dg_snapshot_ident_totals(struct dg_control *c,
 			      void (*cb)(const char *ident, uint64_t hits, void *arg),
 			      void *arg);
+
+/** Category of an identifier in the serving snapshot, or NULL. */
+const char *dg_snapshot_ident_category(const struct dg_control *c, const char *ident);
 
 /** Retire the serving snapshot at shutdown (folds its counters) and free everything. */
 void dg_snapshot_fini(struct dg_control *c);

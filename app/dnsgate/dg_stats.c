@@ -24,6 +24,7 @@ dg_stats_filter_totals(const struct dg_app *app, struct dg_filter_counters *t)
 		t->queries += dg_cnt_read(&f->queries);
 		t->optout += dg_cnt_read(&f->optout);
 		t->answered += dg_cnt_read(&f->answered);
+		t->log_lost += dg_cnt_read(&f->log_lost);
 	}
 }
 

@@ -24,6 +24,7 @@
 
 #include "dg_app.h"
 #include "dg_commands.h"
+#include "dg_outputs.h"
 #include "dg_ctl_server.h"
 #include "dg_snapshot.h"
 #include "dg_stats.h"
@@ -33,6 +34,8 @@ enum { EXIT_CONFIG = 2 };
 static struct dg_app app;
 static struct dg_control control;
 static struct dg_ctl_server *ctl_server;
+static struct dg_outputs outputs;
+static volatile sig_atomic_t rotate_requested;
 
 /* Is the destination one of the configured resolvers? (data path: a short scan) */
 static int
@@ -182,8 +185,29 @@ usage(FILE *out, const char *prog)
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	dg_mgmt_request_stop();
+	if (sig == SIGHUP)
+		rotate_requested = 1;
+	else
+		dg_mgmt_request_stop();
+}
+
+/* Every management tick: hit log, history, textfile, and a rotation SIGHUP asked for. */
+static void
+on_tick(void *arg)
+{
+	(void)arg;
+	if (rotate_requested) {
+		rotate_requested = 0;
+		if (dg_outputs_rotate(&outputs) < 0 && outputs.log != NULL)
+			fprintf(stderr, "dnsgate: hit log rotation failed\n");
+	}
+	dg_outputs_tick(&outputs);
+}
+
+static void
+after_load(void *arg)
+{
+	dg_outputs_record_load(arg);
 }
 
 /* Application options come after "--"; returns the index of "--" or argc. */
@@ -279,6 +303,7 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 
 	/* Everything an operator can get wrong is checked before a port is configured. */
 	rc = dg_ports_plan(&app, err, sizeof(err));
@@ -294,6 +319,8 @@ main(int argc, char **argv)
 	rc = dg_ports_start(&app, err, sizeof(err));
 	if (rc == 0)
 		rc = setup_guards(err, sizeof(err));
+	if (rc == 0)
+		rc = dg_outputs_init(&outputs, &app, &control, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "dnsgate: %s\n", err);
 		rte_eal_cleanup();
@@ -308,11 +335,19 @@ main(int argc, char **argv)
 		       app.ports[app.ports[i].peer].name);
 	fflush(stdout);
 
+	/* From now on every snapshot change drains the hit log first and records the load. */
+	control.before_free = dg_outputs_drain;
+	control.before_free_arg = &outputs;
+	control.after_load = after_load;
+	control.after_load_arg = &outputs;
+	control.outputs = &outputs;
+	dg_outputs_record_load(&outputs);
 	app.start_tsc = rte_rdtsc();
 	for (unsigned int w = 0; w < app.n_workers; w++)
 		rte_eal_remote_launch(dg_worker_main, &app, app.workers[w]->lcore);
-	dg_mgmt_loop(&app, ctl_server, dg_commands_handle, &control);
+	dg_mgmt_loop(&app, ctl_server, dg_commands_handle, &control, on_tick, NULL);
 	rte_eal_mp_wait_lcore();
+	dg_outputs_fini(&outputs);
 
 	dg_mgmt_summary(&app, stdout);
 	if (app.cfg.inspect)

@@ -32,6 +32,9 @@ dg_config_defaults(struct dg_config *c)
 	c->ctl_mode = 0660;
 	c->ctl_uid = -1;
 	c->ctl_gid = -1;
+	c->log_ring = 16384;
+	c->history_interval = 60;
+	c->prometheus_interval = 15;
 }
 
 void

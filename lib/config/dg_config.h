@@ -22,6 +22,8 @@
  *  - [guard]   rate, burst, slots
  *  - [optout]  file
  *  - [ctl]     socket, mode, uid, gid
+ *  - [log]     file (hit log, JSON Lines), ring (records per worker ring)
+ *  - [stats]   history (SQLite), interval, appliance, prometheus, prometheus_interval
  *
  * No DPDK here: the config is checked before the EAL starts.
  */
@@ -130,6 +132,15 @@ struct dg_config {
 	char ctl_socket[108];                       /**< "" = no control socket */
 	unsigned int ctl_mode;                      /**< default 0660 */
 	long ctl_uid, ctl_gid;                      /**< allowed peer besides root, -1 = none */
+	/* [log] */
+	char log_file[DG_CONFIG_PATH_MAX];          /**< "" = no hit log */
+	unsigned int log_ring;                      /**< records per worker ring, default 16384 */
+	/* [stats] */
+	char history[DG_CONFIG_PATH_MAX];           /**< "" = no history database */
+	unsigned int history_interval;              /**< seconds per interval, default 60 */
+	char appliance[64];                         /**< name in the history, default hostname */
+	char prometheus[DG_CONFIG_PATH_MAX];        /**< "" = no textfile */
+	unsigned int prometheus_interval;           /**< seconds, default 15 */
 };
 
 /** Set every field to its default (no pairs, no EAL args). */

@@ -290,6 +290,34 @@ set_ctl_socket(struct dg_config *c, const char *v, char *err, size_t len)
 }
 
 static int
+set_log_file(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	return set_path("file", c->log_file, sizeof(c->log_file), v, err, len);
+}
+
+static int
+set_history(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	return set_path("history", c->history, sizeof(c->history), v, err, len);
+}
+
+static int
+set_prometheus(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	return set_path("prometheus", c->prometheus, sizeof(c->prometheus), v, err, len);
+}
+
+static int
+set_appliance(struct dg_config *c, const char *v, char *err, size_t len)
+{
+	if (v[0] == '\0' || strlen(v) >= sizeof(c->appliance) || strpbrk(v, " \t") != NULL)
+		return cfg_fail(err, len, -EINVAL, "appliance: expected a name without blanks, under %zu bytes",
+				sizeof(c->appliance));
+	snprintf(c->appliance, sizeof(c->appliance), "%s", v);
+	return 0;
+}
+
+static int
 set_ctl_mode(struct dg_config *c, const char *v, char *err, size_t len)
 {
 	char *end;
@@ -349,6 +377,9 @@ static const struct uint_key uint_keys[] = {
 	UKEY("guard", "rate", guard_rate, 0, 10000000),
 	UKEY("guard", "burst", guard_burst, 1, 10000000),
 	UKEY("guard", "slots", guard_slots, 1, 1u << 24),
+	UKEY("log", "ring", log_ring, 64, 1u << 20),
+	UKEY("stats", "interval", history_interval, 1, 86400),
+	UKEY("stats", "prometheus_interval", prometheus_interval, 1, 86400),
 };
 
 struct fn_key {
@@ -377,13 +408,18 @@ static const struct fn_key fn_keys[] = {
 	{ "ctl", "mode", set_ctl_mode },
 	{ "ctl", "uid", set_ctl_uid },
 	{ "ctl", "gid", set_ctl_gid },
+	{ "log", "file", set_log_file },
+	{ "stats", "history", set_history },
+	{ "stats", "appliance", set_appliance },
+	{ "stats", "prometheus", set_prometheus },
 };
 
 static bool
 known_section(const char *s)
 {
 	static const char *const sections[] = { "eal", "ports", "workers", "mgmt", "filter",
-						"answer", "intercept", "guard", "optout", "ctl" };
+						"answer", "intercept", "guard", "optout", "ctl",
+						"log", "stats" };
 
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		if (strcmp(s, sections[i]) == 0)

@@ -14,6 +14,7 @@ struct flt_plan {
 	const struct flt_top_slot *tld;  /* top-set slot of suffix n-1 */
 	const struct flt_top_slot *zone[FLT_ZONE_MAXD + 1]; /* [d]: crowded zone of d labels */
 	unsigned int lim;                /* suffixes 0 .. lim-1 are in the Bloom */
+	unsigned int top;                /* a TLD entry or a crowded zone was found */
 };
 
 /*
@@ -22,7 +23,7 @@ struct flt_plan {
  * ones (the TLD, the crowded zones) are in the top set. The builder places every entry
  * with this same walk.
  */
-static inline void
+static inline __attribute__((always_inline)) void
 flt_plan(const struct dg_filter *f, const struct dg_name *n, const uint64_t *h,
 	 struct flt_plan *p)
 {
@@ -33,11 +34,13 @@ flt_plan(const struct dg_filter *f, const struct dg_name *n, const uint64_t *h,
 	p->tld = NULL;
 	p->blk = NULL;
 	p->lim = 0;
+	p->top = 0;
 	if (nl == 0)
 		return;
 	if (f->ntop != 0) {
 		w = dg_name_suffix(n, nl - 1, &len);
 		p->tld = flt_top_find(f, h[nl - 1], w, len);
+		p->top = p->tld != NULL;
 	}
 	if (nl < 2)
 		return;
@@ -48,12 +51,13 @@ flt_plan(const struct dg_filter *f, const struct dg_name *n, const uint64_t *h,
 			w = dg_name_suffix(n, nl - d, &len);
 			s = flt_top_find(f, h[nl - d], w, len);
 		}
-		if (s == NULL || !(s->flags & FLT_TOP_CROWDED)) {
+		if (s == NULL || !(s->flags & FLT_TOP_CROWDED) || d == FLT_ZONE_MAXD) {
 			p->zone[d] = NULL;
 			p->lim = nl - d + 1;
 			break;
 		}
 		p->zone[d] = s;
+		p->top = 1;
 		if (d == nl) {
 			/* the name is a crowded zone: nothing of it in the Bloom */
 			return;
@@ -89,9 +93,13 @@ flt_pick(const struct dg_filter *f, uint32_t rec, unsigned int label, uint32_t t
 	return 0;
 }
 
-static inline int
+/*
+ * Walk the suffixes most specific first. @p cand: Bloom results already known for
+ * suffixes 0..63 (bit i set = passed), or NULL to test here.
+ */
+static inline __attribute__((always_inline)) int
 flt_resolve(const struct dg_filter *f, const struct dg_name *n, const uint64_t *h,
-	    const struct flt_plan *p, uint32_t today, struct dg_match *m)
+	    const struct flt_plan *p, const uint64_t *cand, uint32_t today, struct dg_match *m)
 {
 	unsigned int nl = n->nlabels;
 
@@ -102,8 +110,12 @@ flt_resolve(const struct dg_filter *f, const struct dg_name *n, const uint64_t *
 			size_t len;
 			const uint8_t *w;
 
-			if (!flt_bloom_test(p->blk, h[i]))
+			if (cand != NULL && i < 64) {
+				if (!(*cand >> i & 1))
+					continue;
+			} else if (!flt_bloom_test(p->blk, h[i])) {
 				continue;
+			}
 			w = dg_name_suffix(n, i, &len);
 			rec = flt_table_find(f, h[i], w, len);
 		} else if (i == nl - 1 && p->tld != NULL) {
@@ -129,7 +141,7 @@ dg_filter_lookup(const struct dg_filter *f, const struct dg_name *n, uint32_t to
 
 	flt_hash_suffixes(n, h);
 	flt_plan(f, n, h, &p);
-	return flt_resolve(f, n, h, &p, today, m);
+	return flt_resolve(f, n, h, &p, NULL, today, m);
 }
 
 unsigned int
@@ -141,6 +153,7 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 	uint64_t *h[DG_FILTER_BULK_MAX];
 	struct flt_plan p[DG_FILTER_BULK_MAX];
 	uint8_t todo[DG_FILTER_BULK_MAX];
+	uint64_t cand[DG_FILTER_BULK_MAX]; /* Bloom-positive suffixes 0..63 */
 	unsigned int hits = 0, base = 0;
 
 	while (base < n) {
@@ -160,27 +173,64 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 			cnt++;
 		}
 		/* 2: Bloom tests; prefetch the buckets of the suffixes that pass. */
+		unsigned int more = 0;
+
 		for (unsigned int j = 0; j < cnt; j++) {
-			todo[j] = p[j].tld != NULL || p[j].lim + 1 < names[base + j]->nlabels;
+			uint64_t c = 0;
+
 			for (unsigned int i = 0; i < p[j].lim; i++) {
 				if (!flt_bloom_test(p[j].blk, h[j][i]))
 					continue;
-				todo[j] = 1;
+				c |= i < 64 ? UINT64_C(1) << i : 0;
 				__builtin_prefetch(&f->buckets[flt_bucket_of(f, h[j][i])]);
+			}
+			cand[j] = c;
+			/* most names end here: no candidate, nothing in the top set */
+			todo[j] = c != 0 || p[j].top || p[j].lim > 64;
+			more |= todo[j];
+			if (!todo[j])
+				out[base + j].meta = NULL;
+		}
+		if (!more) {
+			base += cnt;
+			continue;
+		}
+		/* 2b: in those buckets, prefetch the records whose tag matches. */
+		for (unsigned int j = 0; j < cnt; j++) {
+			for (uint64_t c = cand[j]; c != 0; c &= c - 1) {
+				uint64_t hh = h[j][__builtin_ctzll(c)];
+				const struct flt_bucket *bk = &f->buckets[flt_bucket_of(f, hh)];
+				uint32_t fr, match = flt_bucket_match(bk, flt_tag_of(hh), &fr);
+
+				for (; match != 0; match &= match - 1)
+					__builtin_prefetch(f->arena + bk->rec[__builtin_ctz(match)]);
 			}
 		}
 		/* 3: exact lookups, only for names with a candidate. */
 		for (unsigned int j = 0; j < cnt; j++) {
-			if (!todo[j]) {
-				out[base + j].meta = NULL;
-				continue;
-			}
-			hits += (unsigned int)flt_resolve(f, names[base + j], h[j], &p[j], today,
-							  &out[base + j]);
+			if (todo[j])
+				hits += (unsigned int)flt_resolve(f, names[base + j], h[j], &p[j],
+								  &cand[j], today, &out[base + j]);
 		}
 		base += cnt;
 	}
 	return hits;
+}
+
+unsigned int
+dg_filter_prefilter(const struct dg_filter *f, const struct dg_name *n, unsigned int *probes)
+{
+	uint64_t h[DG_NAME_MAXLABELS + 1];
+	struct flt_plan p;
+	unsigned int pass = 0;
+
+	flt_hash_suffixes(n, h);
+	flt_plan(f, n, h, &p);
+	for (unsigned int i = 0; i < p.lim; i++)
+		pass += (unsigned int)flt_bloom_test(p.blk, h[i]);
+	if (probes != NULL)
+		*probes = p.lim;
+	return pass;
 }
 
 void

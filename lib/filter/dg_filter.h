@@ -177,6 +177,15 @@ unsigned int dg_filter_lookup_bulk(const struct dg_filter *f,
 				   const struct dg_name *const *names, unsigned int n,
 				   uint32_t today, struct dg_match *out);
 
+/**
+ * Diagnostics (not for the data path): how many suffixes of @p name pass the Bloom
+ * prefilter; each costs an exact-table probe. *probes gets the number of suffixes tested
+ * (may be NULL). For a name without a listed suffix, passes / probes is the measured
+ * false-positive rate.
+ */
+unsigned int dg_filter_prefilter(const struct dg_filter *f, const struct dg_name *name,
+				 unsigned int *probes);
+
 /** Sizes and counts; the FP figures are computed from the bit counts of every block. */
 void dg_filter_info(const struct dg_filter *f, struct dg_filter_info *info);
 

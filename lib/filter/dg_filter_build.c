@@ -52,7 +52,7 @@ hash_bytes(const void *p, size_t n, uint64_t h)
 
 		tmp[0] = (uint8_t)k;
 		memcpy(tmp + 1, s, k);
-		h = flt_hash_label(tmp, k + 1, h);
+		h = flt_hash_label(tmp, k + 1, k + 1, h);
 		s += k;
 		n -= k;
 	}
@@ -205,19 +205,39 @@ meta_intern(struct dg_filter_builder *b, const struct dg_entry_meta *m)
 
 /* ---- names ---- */
 
+/* Name map slot: hash tag (high half) and record index; all ones = free. */
+#define MAP_FREE UINT64_MAX
+
+static uint64_t
+map_entry(uint64_t h, uint32_t ri)
+{
+	return (h & ~(uint64_t)UINT32_MAX) | ri;
+}
+
+static uint64_t *
+map64_new(uint32_t slots)
+{
+	uint64_t *m = malloc(sizeof(*m) * slots);
+
+	if (m != NULL)
+		memset(m, 0xff, sizeof(*m) * slots);
+	return m;
+}
+
 static int
 map_grow(struct dg_filter_builder *b)
 {
-	uint32_t mask = b->mapmask * 2 + 1, *nm = map_new(mask + 1);
+	uint32_t mask = b->mapmask * 2 + 1;
+	uint64_t *nm = map64_new(mask + 1);
 
 	if (nm == NULL)
 		return -ENOMEM;
 	for (uint32_t k = 0; k < b->nrecs; k++) {
 		uint32_t j = (uint32_t)b->recs[k].h & mask;
 
-		while (nm[j] != FLT_NONE)
+		while (nm[j] != MAP_FREE)
 			j = (j + 1) & mask;
-		nm[j] = k;
+		nm[j] = map_entry(b->recs[k].h, k);
 	}
 	free(b->map);
 	b->map = nm;
@@ -225,26 +245,31 @@ map_grow(struct dg_filter_builder *b)
 	return 0;
 }
 
-/* Record of @p n, or FLT_NONE; *slot gets the map slot where it is or would go. */
+/*
+ * Record of @p n, or FLT_NONE; *slot gets the map slot where it is or would go. The tag
+ * in the slot spares a visit to the record for most other names.
+ */
 uint32_t
 flt_bld_find(const struct dg_filter_builder *b, const struct dg_name *n, uint64_t h,
-	 uint32_t *slot)
+	     uint32_t *slot)
 {
 	uint32_t i;
 
-	for (i = (uint32_t)h & b->mapmask; b->map[i] != FLT_NONE; i = (i + 1) & b->mapmask) {
-		const struct bld_rec *r = &b->recs[b->map[i]];
+	for (i = (uint32_t)h & b->mapmask; b->map[i] != MAP_FREE; i = (i + 1) & b->mapmask) {
+		const struct bld_rec *r = &b->recs[(uint32_t)b->map[i]];
 		uint8_t len, nl;
 		const uint8_t *w;
 
-		if (r->h != h)
+		if ((b->map[i] >> 32) != (h >> 32) || r->h != h)
 			continue;
 		w = rec_wire(b, r, &len, &nl);
-		if (len == n->len && memcmp(w, n->wire, len) == 0)
-			break;
+		if (len == n->len && memcmp(w, n->wire, len) == 0) {
+			*slot = i;
+			return (uint32_t)b->map[i];
+		}
 	}
 	*slot = i;
-	return b->map[i];
+	return FLT_NONE;
 }
 
 static int64_t
@@ -288,7 +313,7 @@ rec_get(struct dg_filter_builder *b, const struct dg_name *n)
 	b->names[b->nameslen + 1] = n->nlabels;
 	memcpy(b->names + b->nameslen + 2, n->wire, n->len);
 	b->nameslen = need;
-	b->map[slot] = b->nrecs;
+	b->map[slot] = map_entry(h[0], b->nrecs);
 	ri = b->nrecs++;
 	if (b->nrecs * 2 > b->mapmask && map_grow(b) != 0)
 		return -ENOMEM;
@@ -355,7 +380,7 @@ dg_filter_builder_create(struct dg_filter_builder **out, size_t expected)
 	while (slots < expected * 2 && slots < (UINT32_C(1) << 31))
 		slots *= 2;
 	b->mapmask = slots - 1;
-	b->map = map_new(slots);
+	b->map = map64_new(slots);
 	b->metamask = 63;
 	b->metamap = map_new(64);
 	b->strmask = 63;

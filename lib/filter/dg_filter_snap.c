@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dg_filter.h"
 #include "filter_pvt.h"
@@ -14,12 +15,32 @@ struct zone_map {
 	uint32_t mask;
 };
 
+/*
+ * Cache-line aligned memory; big arrays on 2 MiB boundaries with transparent huge pages
+ * asked for, since every lookup touches a random line: 4 KiB pages would add a TLB miss.
+ */
+static void *
+alloc_big(size_t bytes)
+{
+	const size_t huge = (size_t)2 << 20;
+	void *p = NULL;
+
+	bytes = bytes ? (bytes + 63) & ~(size_t)63 : 64;
+	if (bytes < huge)
+		return aligned_alloc(64, bytes);
+	bytes = (bytes + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, bytes) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it we only lose speed */
+#endif
+	return p;
+}
+
 static void *
 alloc_lines(size_t n)
 {
-	size_t bytes = (n * 64 + 63) & ~(size_t)63;
-
-	return aligned_alloc(64, bytes ? bytes : 64);
+	return alloc_big(n * 64);
 }
 
 /* Offset of label @p i in a wire name of @p nl labels (label nl = root). */
@@ -342,6 +363,53 @@ crowd_level(const struct dg_filter_builder *b, struct dg_filter *f, const uint32
 	return 1;
 }
 
+static uint32_t
+rec_size(const uint8_t *r)
+{
+	return FLT_REC_HDR + r[0] + 4u * (r[1] + r[2]);
+}
+
+/*
+ * Move the records the top set points to (TLD entries, crowded zones) to the front of
+ * the arena: lookups under a crowded zone compare its name, so keep those names together
+ * and hot instead of scattered over the arena.
+ */
+static int
+arena_compact(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off,
+	      const uint8_t *intop)
+{
+	uint8_t *na = alloc_big(f->arena_len + 8);
+	uint64_t pos = 0;
+
+	if (na == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= f->top_mask; i++) {
+		struct flt_top_slot *s = &f->top[i];
+		uint32_t sz;
+
+		if (s->rec == FLT_NONE)
+			continue;
+		sz = rec_size(f->arena + s->rec);
+		memcpy(na + pos, f->arena + s->rec, sz);
+		s->rec = (uint32_t)pos;
+		pos += sz;
+	}
+	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
+		uint32_t sz;
+
+		if (off[ri] == FLT_NONE || intop[ri])
+			continue;
+		sz = rec_size(f->arena + off[ri]);
+		memcpy(na + pos, f->arena + off[ri], sz);
+		off[ri] = (uint32_t)pos;
+		pos += sz;
+	}
+	free(f->arena);
+	f->arena = na;
+	f->arena_len = pos;
+	return 0;
+}
+
 static int
 build(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off, uint8_t *intop,
       uint8_t *depth)
@@ -385,7 +453,7 @@ build(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off, uin
 		if (rc <= 0)
 			break;
 	}
-	if (rc < 0)
+	if (rc < 0 || (rc = arena_compact(b, f, off, intop)) != 0)
 		return rc;
 	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
 		in->top_entries += intop[ri];

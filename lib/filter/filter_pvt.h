@@ -30,6 +30,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "dg_filter.h"
 
@@ -39,7 +42,7 @@ enum {
 	FLT_BITS_PER_ENTRY = 16,  /* Bloom bits per listed name */
 	FLT_BUCKET_SLOTS = 8,
 	FLT_TABLE_LOAD_PCT = 80,  /* exact table fill target */
-	FLT_CROWD_MIN = 16,       /* names under a zone before it is keyed one label deeper */
+	FLT_CROWD_MIN = 8,        /* names under a zone before it is keyed one label deeper */
 	FLT_ZONE_MAXD = 8,        /* deepest zone key (labels) */
 	FLT_TOP_BITS_LOG2 = 15,   /* prefilter bitmap of the top set: 4 KiB */
 	FLT_REC_HDR = 4,
@@ -93,11 +96,17 @@ flt_mum(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* Mix one label (length byte + bytes, @p n = 1 + length) into the parent's hash. */
+/*
+ * Mix one label (length byte + bytes, @p n = 1 + length) into the parent's hash @p h.
+ * 16-byte blocks; the last block (1..16 bytes) is zero-padded. When @p avail (bytes
+ * readable from @p p) allows, the last block is read as two whole words and masked:
+ * no branch on the label length, which is what costs on real names (lengths vary).
+ */
 static inline uint64_t
-flt_hash_label(const uint8_t *p, unsigned int n, uint64_t h)
+flt_hash_label(const uint8_t *p, unsigned int n, size_t avail, uint64_t h)
 {
-	uint64_t a, b;
+	uint64_t a = 0, b = 0;
+	unsigned int k1, k2;
 
 	while (n > 16) {
 		memcpy(&a, p, 8);
@@ -105,20 +114,20 @@ flt_hash_label(const uint8_t *p, unsigned int n, uint64_t h)
 		h = flt_mum(a ^ UINT64_C(0xa0761d6478bd642f), b ^ h);
 		p += 16;
 		n -= 16;
+		avail -= 16;
 	}
-	if (n >= 8) {
+	k1 = n < 8 ? n : 8;
+	k2 = n > 8 ? n - 8 : 0;
+	if (avail >= 16) {
 		memcpy(&a, p, 8);
-		memcpy(&b, p + n - 8, 8);
-	} else if (n >= 4) {
-		uint32_t x, y;
-
-		memcpy(&x, p, 4);
-		memcpy(&y, p + n - 4, 4);
-		a = x;
-		b = y;
+		memcpy(&b, p + 8, 8);
+		a &= ~UINT64_C(0) >> (64 - 8 * k1);
+		b &= k2 ? ~UINT64_C(0) >> (64 - 8 * k2) : 0;
 	} else {
-		a = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
+		a = 0;
 		b = 0;
+		memcpy(&a, p, k1);
+		memcpy(&b, p + 8, k2);
 	}
 	return flt_mum(a ^ UINT64_C(0xe7037ed1a0b428db) ^ n, b ^ h ^ UINT64_C(0x8ebc6af09c88c6e3));
 }
@@ -133,7 +142,7 @@ flt_hash_suffixes(const struct dg_name *n, uint64_t *h)
 	while (i-- > 0) {
 		const uint8_t *p = n->wire + n->label[i];
 
-		h[i] = flt_hash_label(p, 1u + p[0], h[i + 1]);
+		h[i] = flt_hash_label(p, 1u + p[0], sizeof(n->wire) - n->label[i], h[i + 1]);
 	}
 }
 
@@ -159,15 +168,21 @@ flt_bloom_mask(uint64_t h, uint64_t mask[FLT_BLOCK_WORDS])
 		mask[w] = UINT64_C(1) << ((g >> (16 + 6 * w)) & 63);
 }
 
+/*
+ * The bits of flt_bloom_mask(), tested by shifting each word. A block is about a third
+ * full, so the first two words already reject most misses: test them first.
+ */
 static inline int
 flt_bloom_test(const uint64_t *blk, uint64_t h)
 {
-	uint64_t mask[FLT_BLOCK_WORDS], miss = 0;
+	uint64_t g = h * UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t acc = blk[0] >> ((g >> 16) & 63) & blk[1] >> ((g >> 22) & 63);
 
-	flt_bloom_mask(h, mask);
-	for (unsigned int w = 0; w < FLT_BLOCK_WORDS; w++)
-		miss |= ~blk[w] & mask[w];
-	return miss == 0;
+	if (!(acc & 1))
+		return 0;
+	for (unsigned int w = 2; w < FLT_BLOCK_WORDS; w++)
+		acc &= blk[w] >> ((g >> (16 + 6 * w)) & 63);
+	return (int)(acc & 1);
 }
 
 static inline uint32_t
@@ -195,9 +210,47 @@ flt_rd32(const uint8_t *p)
 static inline int
 flt_rec_is(const struct dg_filter *f, uint32_t rec, const uint8_t *wire, size_t len)
 {
-	const uint8_t *r = f->arena + rec;
+	const uint8_t *r = f->arena + rec + FLT_REC_HDR;
+	uint64_t a, b, diff = 0;
+	size_t i = 0;
 
-	return r[0] == len && memcmp(r + FLT_REC_HDR, wire, len) == 0;
+	if (r[-FLT_REC_HDR] != len)
+		return 0;
+	/* word compares: names are short, a libc call costs more than the compare */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&a, r + i, 8);
+		memcpy(&b, wire + i, 8);
+		diff |= a ^ b;
+	}
+	for (; i < len; i++)
+		diff |= (uint64_t)(r[i] ^ wire[i]);
+	return diff == 0;
+}
+
+/* Slots of bucket @p bk whose tag is @p tag (bit s = slot s); free slots never match. */
+static inline uint32_t
+flt_bucket_match(const struct flt_bucket *bk, uint32_t tag, uint32_t *free_slots)
+{
+	uint32_t match = 0, fr = 0;
+
+#if defined(__SSE2__)
+	/* every x86-64 has SSE2: eight tags in two compares (the profile asked for it) */
+	const __m128i *t = (const __m128i *)(const void *)bk->tag;
+	const __m128i *r = (const __m128i *)(const void *)bk->rec;
+	__m128i want = _mm_set1_epi32((int)tag), none = _mm_set1_epi32(-1);
+
+	match = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(t[0], want))) |
+		(uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(t[1], want))) << 4;
+	fr = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(r[0], none))) |
+	     (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(r[1], none))) << 4;
+#else
+	for (unsigned int s = 0; s < FLT_BUCKET_SLOTS; s++) {
+		match |= (uint32_t)(bk->tag[s] == tag) << s;
+		fr |= (uint32_t)(bk->rec[s] == FLT_NONE) << s;
+	}
+#endif
+	*free_slots = fr;
+	return match & ~fr;
 }
 
 /* Exact table: record offset of this name, or FLT_NONE. */
@@ -208,13 +261,17 @@ flt_table_find(const struct dg_filter *f, uint64_t h, const uint8_t *wire, size_
 
 	for (uint32_t probes = 0; probes < f->nbuckets; probes++) {
 		const struct flt_bucket *bk = &f->buckets[bi];
+		uint32_t fr, match = flt_bucket_match(bk, tag, &fr);
 
-		for (unsigned int s = 0; s < FLT_BUCKET_SLOTS; s++) {
-			if (bk->rec[s] == FLT_NONE)
-				return FLT_NONE;
-			if (bk->tag[s] == tag && flt_rec_is(f, bk->rec[s], wire, len))
-				return bk->rec[s];
+		for (; match != 0; match &= match - 1) {
+			uint32_t rec = bk->rec[__builtin_ctz(match)];
+
+			if (flt_rec_is(f, rec, wire, len))
+				return rec;
 		}
+		/* slots fill in order: a bucket with a free slot ends the chain */
+		if (fr != 0)
+			return FLT_NONE;
 		if (++bi == f->nbuckets)
 			bi = 0;
 	}
@@ -267,7 +324,7 @@ struct bld_link {
 struct dg_filter_builder {
 	struct bld_rec *recs;
 	uint32_t nrecs, caprecs;
-	uint32_t *map; /* rec index by name hash; FLT_NONE = free */
+	uint64_t *map; /* name hash tag << 32 | rec index; all ones = free */
 	uint32_t mapmask;
 	uint8_t *names;
 	uint64_t nameslen, namescap;

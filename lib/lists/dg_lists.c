@@ -162,6 +162,8 @@ all_numeric(const char *s, size_t len)
 {
 	int digits = 0;
 
+	if (len == 0 || s[0] == '.')
+		return 0;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '.') {
 			if (digits == 0 && i + 1 != len)

@@ -67,6 +67,9 @@ hosts_line(struct lst_ctx *c, const char *s, size_t len)
 		return lst_reject(c, DG_LIST_SKIP_INVALID, "hosts line without an address first");
 	if (n == 1)
 		return lst_reject(c, DG_LIST_SKIP_INVALID, "address without a name");
+	if (n == LST_MAX_TOKENS)
+		return lst_reject(c, DG_LIST_SKIP_INVALID, "more than %d names on one line",
+				  LST_MAX_TOKENS - 2);
 	m.mode = c->o->mode >= 0 ? (enum dg_match_mode)c->o->mode : DG_MATCH_EXACT;
 	if (!null_route(a, fam))
 		set_sinkhole(&m, a, fam);

@@ -354,3 +354,18 @@ dg_wire_parse_l2l4(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cf
 	out->dns_len = (uint16_t)(ulen - UDP_HLEN);
 	return DG_FWD_NONE;
 }
+
+int
+dg_wire_udp_csum_ok(const uint8_t *frame, const struct dg_pkt *p)
+{
+	size_t ulen = (size_t)p->dns_len + UDP_HLEN;
+	uint64_t sum;
+	uint16_t csum;
+
+	memcpy(&csum, frame + p->l4_off + UDP_CSUM, sizeof(csum));
+	if (csum == 0)
+		return p->ip_ver == 4;
+	sum = dg_wire_csum_pseudo(p->src_addr, p->dst_addr, p->addr_len, PROTO_UDP, ulen);
+	sum = dg_wire_csum_add(sum, frame + p->l4_off, ulen);
+	return dg_wire_csum_fold(sum) == 0xffff;
+}

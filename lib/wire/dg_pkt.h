@@ -183,6 +183,15 @@ struct dg_pkt_src_key {
 	uint8_t addr[16]; /**< IPv4 in the first 4 bytes, rest zero */
 };
 
+/**
+ * Verify the UDP checksum of a frame that was parsed with DG_PKT_HINT_L4_CSUM_GOOD set
+ * although the NIC did not check it: the worker defers the check from the miss path (where
+ * the frame is forwarded unchanged anyway) to the few frames it is about to answer.
+ *
+ * @return 1 if the checksum is right, or zero over IPv4 (not computed); 0 if it is wrong.
+ */
+int dg_wire_udp_csum_ok(const uint8_t *frame, const struct dg_pkt *p);
+
 /** Fill @p k from a parsed frame (after dg_wire_parse_l2l4() succeeded). */
 static inline void
 dg_pkt_src_key(const struct dg_pkt *p, struct dg_pkt_src_key *k)

@@ -275,12 +275,22 @@ dg_wire_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 		p += 4;
 		len -= 4;
 	}
-	if (len > 0) {
-		uint8_t last[4] = { 0, 0, 0, 0 };
+	/* 16-bit words may be added unshifted: 2^16 = 1 modulo 2^16-1. Fixed-size copies
+	 * only; a variable-length memcpy here became a slow `rep movsb`. */
+	if (len >= 2) {
+		uint16_t w;
 
-		memcpy(last, p, len);
-		memcpy(&a, last, sizeof(a));
-		sum += a;
+		memcpy(&w, p, sizeof(w));
+		sum += w;
+		p += 2;
+		len -= 2;
+	}
+	if (len > 0) {
+		uint8_t last[2] = { p[0], 0 };
+		uint16_t w;
+
+		memcpy(&w, last, sizeof(w));
+		sum += w;
 	}
 	return sum + s2;
 }

@@ -30,7 +30,7 @@ e2e_skip()
 	printf 'SKIP %s (%s)\n' "$1" "$2"
 }
 
-# e2e_fail NAME DETAIL-FILE-OR-TEXT...
+# e2e_fail NAME [DETAIL LINE...]
 e2e_fail()
 {
 	local name=$1
@@ -50,7 +50,7 @@ e2e_case_escape()
 	for ((i = 0; i < ${#in}; i++)); do
 		c=${in:i:1}
 		case "$c" in
-		[A-Z]) out+=$(printf '\\%03d' "'$c") ;;
+		[ABCDEFGHIJKLMNOPQRSTUVWXYZ]) out+=$(printf '\\%03d' "'$c") ;;
 		*) out+=$c ;;
 		esac
 	done
@@ -231,7 +231,8 @@ e2e_pcap_frames()
 
 # check_frames_unchanged WORKDIR: capture on cli0 and on res0 while a few queries cross the
 # appliance; every DNS frame must appear on the far side byte for byte (MACs, IP and UDP
-# checksums, EDNS, letter case), in both directions.
+# checksums, EDNS, letter case), in both directions. Only names no list blocks, plus the
+# opted-out client asking for a blocked one: all of it must pass untouched.
 check_frames_unchanged()
 {
 	local dir=$1 label="frames cross the appliance byte for byte" a b n i pid_c pid_r
@@ -256,7 +257,7 @@ check_frames_unchanged()
 	Q_FAM=4 Q_SRC=$OPTOUT4 e2e_kdig appliance blocked.example.test A +edns >/dev/null
 	Q_FAM=4 e2e_kdig appliance nope.example.test AAAA +nsid >/dev/null
 	Q_FAM=6 e2e_kdig appliance www.example.test AAAA +bufsize=1400 >/dev/null
-	Q_FAM=6 e2e_kdig appliance c2.evil.example.test TXT +cookie >/dev/null
+	Q_FAM=6 e2e_kdig appliance alias.example.test TXT +cookie >/dev/null
 	Q_FAM=6 e2e_kdig appliance www.example.test A +tcp >/dev/null
 	sleep 0.3
 	kill -INT "$pid_c" "$pid_r" 2>/dev/null

@@ -38,9 +38,11 @@ CLI4_DIRECT=198.19.0.2
 RES6_DIRECT=2001:2:0:1::1
 CLI6_DIRECT=2001:2:0:1::2
 
+# To E2E_LOG_FD when set (run.sh keeps its real stderr there: a trap may fire while a
+# function's stderr is redirected to a file), else stderr.
 e2e_log()
 {
-	printf '%s e2e: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2
+	printf '%s e2e: %s\n' "$(date -u +%H:%M:%S)" "$*" >&"${E2E_LOG_FD:-2}"
 }
 
 e2e_die()

@@ -6,12 +6,38 @@
 # output in $WORK/perf-LABEL.txt.
 perf_run()
 {
-	local label=$1 server=$2
+	local label=$1 server=$2 rc t0 t1 c0 c1
 	shift 2
 	e2e_log "dnsperf $label: $server for $PERF_SECONDS s"
-	e2e_ns cli taskset -c "$LOAD_CPUS" dnsperf -s "$server" -d "$WORK/queries.txt" \
+	t0=$(date +%s.%N)
+	c0=$(perf_app_ticks)
+	# In the background so that a signal to run.sh is handled at once (bash runs traps only
+	# between commands, but "wait" returns early); lab.sh down ends dnsperf then.
+	e2e_ns cli "${SCHED[@]}" nice -n "$NICE" taskset -c "$LOAD_CPUS" \
+		dnsperf -s "$server" -d "$WORK/queries.txt" \
 		-l "$PERF_SECONDS" -c "$PERF_CLIENTS" -q "$PERF_OUTSTANDING" -T 1 -t 2 "$@" \
-		>"$WORK/perf-$label.txt" 2>&1
+		>"$WORK/perf-$label.txt" 2>&1 &
+	wait $!
+	rc=$?
+	c1=$(perf_app_ticks)
+	t1=$(date +%s.%N)
+	# A busy-polling worker that got less than ~100% of its core was sharing it with
+	# something else, and the figures through the appliance say so.
+	if [ -n "$c0" ] && [ -n "$c1" ]; then
+		awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
+			'BEGIN { printf "appliance CPU %.0f%%\n", c / hz / (t1 - t0) * 100 }' \
+			>> "$WORK/perf-$label.txt"
+	fi
+	return $rc
+}
+
+# CPU time (clock ticks, all threads) the appliance process has used so far; empty when
+# there is no appliance process (bridge mode).
+perf_app_ticks()
+{
+	[ -n "${APP_PID:-}" ] && [ -r "/proc/$APP_PID/stat" ] || return 0
+	# Fields after the ")" that ends the command name: utime is the 12th, stime the 13th.
+	sed 's/.*) //' "/proc/$APP_PID/stat" | awk '{ print $12 + $13 }'
 }
 
 # perf_field LABEL KEY: a number from dnsperf's summary.
@@ -26,6 +52,7 @@ perf_field()
 	/Average Latency \(s\):/ { v["avg"] = $4; m = $6; sub(/,/, "", m); v["min"] = m
 				  x = $8; sub(/\)/, "", x); v["max"] = x }
 	/Latency StdDev \(s\):/ { v["sd"] = $4 }
+	/^appliance CPU/ { v["cpu"] = $3 }
 	END { if (key in v) print v[key] }' "$WORK/perf-$1.txt"
 }
 
@@ -35,9 +62,10 @@ perf_line()
 	awk -v l="$l" -v qps="$(perf_field "$l" qps)" -v sent="$(perf_field "$l" sent)" \
 		-v done="$(perf_field "$l" completed)" -v lost="$(perf_field "$l" lost)" \
 		-v avg="$(perf_field "$l" avg)" -v min="$(perf_field "$l" min)" \
-		-v max="$(perf_field "$l" max)" -v sd="$(perf_field "$l" sd)" 'BEGIN {
-		printf "%-12s %10.0f %10d %10d %6d %9.3f %9.3f %9.3f %9.3f\n", l, qps, sent, done,
-			lost, avg * 1000, min * 1000, max * 1000, sd * 1000 }'
+		-v max="$(perf_field "$l" max)" -v sd="$(perf_field "$l" sd)" \
+		-v cpu="$(perf_field "$l" cpu)" 'BEGIN {
+		printf "%-12s %10.0f %10d %10d %6d %9.3f %9.3f %9.3f %9.3f %8s\n", l, qps, sent, done,
+			lost, avg * 1000, min * 1000, max * 1000, sd * 1000, cpu == "" ? "-" : cpu }'
 }
 
 # A dnsperf run that produced no summary is a failed check, not a zero.
@@ -84,15 +112,25 @@ perf_compare()
 	echo
 	echo "== dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p'): ${PERF_SECONDS} s a run," \
 		"-c $PERF_CLIENTS -q $PERF_OUTSTANDING -T 1 -t 2, UDP over IPv$fam," \
-		"$(wc -l < "$WORK/queries.txt") queries ($PERF_SET names), dnsperf+unbound on CPU $LOAD_CPUS"
+		"$(wc -l < "$WORK/queries.txt") queries ($PERF_SET names), dnsperf+unbound on CPU $LOAD_CPUS," \
+		"nice $NICE"
 	echo "== appliance: $desc; $(nproc) CPUs, $(uname -r)"
 	echo "== load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '%-12s %10s %10s %10s %6s %9s %9s %9s %9s\n' run qps sent completed lost \
-		'avg ms' 'min ms' 'max ms' 'sd ms'
+	printf '%-12s %10s %10s %10s %6s %9s %9s %9s %9s %8s\n' run qps sent completed lost \
+		'avg ms' 'min ms' 'max ms' 'sd ms' 'app cpu'
 	for l in "${labels[@]}"; do
 		perf_line "$l"
 	done
 	perf_no_loss "$fam"
+	for l in "${labels[@]}"; do
+		case "$l" in appliance*) ;; *) continue ;; esac
+		awk -v l="$l" -v c="$(perf_field "$l" cpu)" -v w="$WORKERS" -v nice="$NICE" 'BEGIN {
+			n = split(w, a, ","); sub(/%/, "", c)
+			if (c != "" && c + 0 < 90 * n)
+				printf "WARNING %s: the appliance got %s%% CPU for %s busy-polling worker(s):" \
+					" it shared its core, the figures understate it%s\n", l, c, w,
+					nice == 0 ? " (DG_E2E_NICE=-10 gives the lab priority)" : "" }'
+	done
 	for l in "${labels[@]}"; do
 		printf '%s %s %s\n' "${l%%[46]-*}" "$(perf_field "$l" qps)" "$(perf_field "$l" avg)"
 	done | awk -v fam="$fam" '

@@ -21,10 +21,15 @@
 #   DG_E2E_LCORES         EAL -l for the appliance [0-1]   DG_E2E_WORKERS  [1]
 #   DG_E2E_LOAD_CPUS      CPUs for unbound and dnsperf (taskset) [0]
 #   DG_E2E_VDEV_OPTS      extra net_af_packet devargs, e.g. ,qdisc_bypass=1 []
-#   DG_E2E_FILTER=1       run the filtering checks; needs DG_E2E_FILTER_INI (appended to the
-#                         generated dnsgate config: lists, opt-out, sinkhole addresses)
+#   DG_E2E_NICE           nice value for unbound, dnsperf and the appliance alike, e.g. -10
+#                         on a machine shared with other CPU-bound work [0]
+#   DG_E2E_FILTER=1       run the filtering checks with filter.ini.in (filter.list, optout.txt),
+#                         or with DG_E2E_FILTER_INI (appended to the generated dnsgate config;
+#                         then set DG_E2E_SINK4/DG_E2E_SINK6 to its sinkhole addresses)
 #   DG_E2E_RELOAD_CMD     command run in a loop (in the appliance namespace) during an extra
-#                         dnsperf run through the appliance; the run must lose no query
+#                         dnsperf run through the appliance; the run must lose no query.
+#                         DG_E2E_FILTER=1 defaults it to "dnsgatectl -s SOCKET reload"
+#   DG_E2E_DNSGATECTL     [tools/dnsgatectl/dnsgatectl next to the dnsgate binary]
 #   DG_E2E_KEEP=1         keep the work directory (always kept when a check failed)
 #   DG_E2E_PREFIX         namespace name prefix [dge2e<pid>]
 set -uo pipefail
@@ -48,7 +53,21 @@ LCORES=${DG_E2E_LCORES:-0-1}
 WORKERS=${DG_E2E_WORKERS:-1}
 LOAD_CPUS=${DG_E2E_LOAD_CPUS:-0}
 VDEV_OPTS=${DG_E2E_VDEV_OPTS:-}
+NICE=${DG_E2E_NICE:-0}
+# Each of unbound, dnsperf and the appliance runs in a session (so a scheduler autogroup) of
+# its own, at autogroup nice $NICE. With autogroups, CFS splits one group's weight over the
+# CPUs in proportion to its load there: kept in the script's group, a busy dnsperf+unbound on
+# CPU 0 would leave the appliance's worker a small weight on CPU 1 against any other work on
+# the machine (measured: 17% of its core). Its own group gives it a full share.
+# shellcheck disable=SC2016 # expanded by that sh, not here
+SCHED=(setsid sh -c 'echo "$0" > /proc/self/autogroup 2>/dev/null; exec "$@"' "$NICE")
 FILTER=${DG_E2E_FILTER:-0}
+if [ "$FILTER" = 1 ] && [ -z "${DG_E2E_FILTER_INI:-}" ]; then
+	# What filter.ini.in configures.
+	export DG_E2E_SINK4=${DG_E2E_SINK4:-198.18.255.1}
+	export DG_E2E_SINK6=${DG_E2E_SINK6:-2001:2:0:ff::1}
+fi
+DNSGATECTL=${DG_E2E_DNSGATECTL:-$(dirname "$DNSGATE")/../../tools/dnsgatectl/dnsgatectl}
 
 WORK=
 UNBOUND_PID=
@@ -70,8 +89,12 @@ preflight()
 	bridge) ;;
 	*) e2e_log "DG_E2E_APPLIANCE must be dnsgate, testpmd or bridge"; exit 2 ;;
 	esac
-	if [ "$FILTER" = 1 ] && [ ! -r "${DG_E2E_FILTER_INI:-}" ]; then
-		e2e_log "DG_E2E_FILTER=1 needs DG_E2E_FILTER_INI (config lines for the lists)"
+	if [ "$FILTER" = 1 ] && [ -n "${DG_E2E_FILTER_INI:-}" ] && [ ! -r "$DG_E2E_FILTER_INI" ]; then
+		e2e_log "DG_E2E_FILTER_INI '$DG_E2E_FILTER_INI' cannot be read"
+		exit 2
+	fi
+	if [ "$FILTER" = 1 ] && [ "$APPLIANCE" != dnsgate ]; then
+		e2e_log "DG_E2E_FILTER=1 needs DG_E2E_APPLIANCE=dnsgate"
 		exit 2
 	fi
 	if [ "$PERF_SET" = radar ] && [ ! -r "$(radar_file)" ]; then
@@ -88,18 +111,27 @@ radar_file()
 	done
 }
 
+# alive PID: running, not a zombie (kill -0 succeeds on a child that exited but was not
+# waited for yet).
+alive()
+{
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
 # stop_pid PID: TERM, wait up to 5 s, then KILL. Returns the process's exit status when it
 # was our child.
 stop_pid()
 {
-	local pid=$1 i
+	local pid=$1
 	[ -n "$pid" ] || return 0
 	kill -TERM "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return $?; }
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
+	for _ in $(seq 50); do
+		alive "$pid" || break
 		sleep 0.1
 	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if alive "$pid"; then
 		e2e_log "pid $pid ignored SIGTERM for 5 s: killing it"
 		kill -KILL "$pid" 2>/dev/null
 	fi
@@ -130,7 +162,7 @@ gen_perf_data()
 	local zone=$WORK/perf-zone.conf queries=$WORK/queries.txt
 	if [ "$PERF_SET" = radar ]; then
 		tail -n +2 "$(radar_file)" | grep -E '^[a-z0-9.-]+$' |
-			awk -v n="$PERF_NAMES" 'BEGIN { srand(1) } { print rand() "\t" $0 }' |
+			awk 'BEGIN { srand(1) } { print rand() "\t" $0 }' |
 			sort -k1,1 | cut -f2 | head -n "$PERF_NAMES" > "$WORK/perf-names.txt"
 	else
 		awk -v n="$PERF_NAMES" 'BEGIN { for (i = 0; i < n; i++) printf "h%d.perf.example.test\n", i }' \
@@ -156,13 +188,13 @@ start_unbound()
 		exit 2
 	}
 	# Not through e2e_ns: a backgrounded function is a subshell, and $! must be unbound.
-	ip netns exec "$NS_RES" taskset -c "$LOAD_CPUS" unbound -d -c "$WORK/unbound.conf" \
-		</dev/null >"$WORK/unbound.stdout" 2>&1 &
+	ip netns exec "$NS_RES" "${SCHED[@]}" nice -n "$NICE" taskset -c "$LOAD_CPUS" \
+		unbound -d -c "$WORK/unbound.conf" </dev/null >"$WORK/unbound.stdout" 2>&1 &
 	UNBOUND_PID=$!
 	for i in $(seq 100); do
 		st=$(E2E_QUERY_TIMEOUT=1 e2e_kdig direct www.example.test A)
 		[ "$(e2e_status "$st")" = NOERROR ] && { e2e_log "unbound up (pid $UNBOUND_PID)"; return 0; }
-		kill -0 "$UNBOUND_PID" 2>/dev/null || break
+		alive "$UNBOUND_PID" || break
 		sleep 0.2
 	done
 	cat "$WORK/unbound.stdout" "$WORK/unbound.log" >&2 2>/dev/null
@@ -192,8 +224,9 @@ write_dnsgate_ini()
 	idle_exit = 0
 	EOF
 	if [ "$FILTER" = 1 ]; then
-		printf '\n; from %s\n' "$DG_E2E_FILTER_INI" >> "$WORK/dnsgate.ini"
-		cat "$DG_E2E_FILTER_INI" >> "$WORK/dnsgate.ini"
+		local ini=${DG_E2E_FILTER_INI:-$here/filter.ini.in}
+		printf '\n; from %s\n' "$ini" >> "$WORK/dnsgate.ini"
+		sed -e "s#@WORKDIR@#$WORK#g" -e "s#@HERE@#$here#g" "$ini" >> "$WORK/dnsgate.ini"
 	fi
 }
 
@@ -203,14 +236,15 @@ start_appliance()
 	case "$APPLIANCE" in
 	dnsgate)
 		write_dnsgate_ini
-		ip netns exec "$NS_APP" "$DNSGATE" -- --config "$WORK/dnsgate.ini" \
-			</dev/null >"$WORK/appliance.log" 2>&1 &
+		ip netns exec "$NS_APP" "${SCHED[@]}" nice -n "$NICE" \
+			"$DNSGATE" -- --config "$WORK/dnsgate.ini" </dev/null >"$WORK/appliance.log" 2>&1 &
 		APP_PID=$!
 		;;
 	testpmd)
 		# io forwarding between the two ports: the same af_packet path dnsgate uses,
 		# with nothing looked at. --stats-period keeps it running without a terminal.
-		ip netns exec "$NS_APP" dpdk-testpmd -l "$LCORES" --no-huge -m 1024 --no-pci --no-shconf \
+		ip netns exec "$NS_APP" "${SCHED[@]}" nice -n "$NICE" \
+			dpdk-testpmd -l "$LCORES" --no-huge -m 1024 --no-pci --no-shconf \
 			--file-prefix "$DG_E2E_PREFIX" \
 			--vdev "net_af_packet0,iface=$IF_SUB,qpairs=1$VDEV_OPTS" \
 			--vdev "net_af_packet1,iface=$IF_NET,qpairs=1$VDEV_OPTS" -- \
@@ -223,7 +257,7 @@ start_appliance()
 	for i in $(seq 60); do
 		st=$(E2E_QUERY_TIMEOUT=1 e2e_kdig appliance www.example.test A)
 		[ "$(e2e_status "$st")" = NOERROR ] && { e2e_log "$APPLIANCE forwarding (pid $APP_PID)"; return 0; }
-		kill -0 "$APP_PID" 2>/dev/null || break
+		alive "$APP_PID" || break
 		sleep 0.5
 	done
 	tail -n 40 "$WORK/appliance.log" >&2
@@ -346,10 +380,17 @@ unfiltered_checks()
 main()
 {
 	preflight
+	exec 9>&2
+	E2E_LOG_FD=9
 	WORK=$(mktemp -d /tmp/dge2e.XXXXXX)
 	trap cleanup EXIT
 	trap 'e2e_log interrupted; exit 130' INT TERM
 	e2e_log "work dir $WORK, appliance $APPLIANCE, namespaces $DG_E2E_PREFIX-*"
+	# With the built-in filter config, reload its lists over the control socket.
+	if [ "$FILTER" = 1 ] && [ -z "${DG_E2E_RELOAD_CMD:-}" ] && [ -z "${DG_E2E_FILTER_INI:-}" ]; then
+		[ -x "$DNSGATECTL" ] || { e2e_log "no dnsgatectl at $DNSGATECTL (DG_E2E_DNSGATECTL)"; exit 2; }
+		DG_E2E_RELOAD_CMD="'$DNSGATECTL' -s '$WORK/dnsgate.sock' reload"
+	fi
 
 	# The checkers must be able to fail before their passes mean anything.
 	if "$here/selftest.sh" >"$WORK/selftest.log" 2>&1; then

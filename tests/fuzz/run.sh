@@ -4,14 +4,14 @@
 # vectors + the shared captures when DG_SHARED_DATA is set). Exit status is non-zero on
 # any finding (crash, sanitizer report, trap, leak, timeout); the reproducer is left in
 # BUILD_DIR/tests/fuzz/ as crash-* / leak-* / timeout-*.
-# Usage: tests/fuzz/run.sh BUILD_DIR SECONDS
+# Usage: tests/fuzz/run.sh BUILD_DIR SECONDS   (FUZZ_SECONDS in the environment wins)
 set -eu
 if [ $# -lt 1 ]; then
 	echo "usage: $0 BUILD_DIR [SECONDS]" >&2
 	exit 2
 fi
 build=$1
-secs=${2:-60}
+secs=${FUZZ_SECONDS:-${2:-60}}
 dir=$build/tests/fuzz
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT INT TERM
@@ -22,5 +22,6 @@ if [ -n "${DG_SHARED_DATA:-}" ] && [ -d "$DG_SHARED_DATA/pcaps" ]; then
 fi
 # shellcheck disable=SC2086
 "$dir/fuzz_seedgen" "$corpus" $pcaps
-exec "$dir/fuzz_pkt" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+# Not exec: the trap must still remove the corpus. libFuzzer exits non-zero on a finding.
+"$dir/fuzz_pkt" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 	-max_len=2048 -print_final_stats=1 -artifact_prefix="$dir/" "$corpus"

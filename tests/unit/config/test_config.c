@@ -238,7 +238,10 @@ static const char *filtering =
 	"vlan_max = 1\n"
 	"[guard]\nrate = 50\nburst = 10\nslots = 1024\n"
 	"[optout]\nfile = /etc/dnsgate/optout.txt\n"
-	"[ctl]\nsocket = /run/dnsgate.sock\nmode = 0600\nuid = 1000\ngid = 100\n";
+	"[ctl]\nsocket = /run/dnsgate.sock\nmode = 0600\nuid = 1000\ngid = 100\n"
+	"[log]\nfile = /var/log/dnsgate/hits.jsonl\nring = 4096\n"
+	"[stats]\nhistory = /var/lib/dnsgate/history.db\ninterval = 300\nappliance = gw-tokyo-1\n"
+	"prometheus = /var/lib/node_exporter/dnsgate.prom\nprometheus_interval = 30\n";
 
 static void
 test_config_filtering_sections(void)
@@ -285,6 +288,13 @@ test_config_filtering_sections(void)
 	CU_ASSERT_EQUAL(c.ctl_mode, 0600);
 	CU_ASSERT_EQUAL(c.ctl_uid, 1000);
 	CU_ASSERT_EQUAL(c.ctl_gid, 100);
+	CU_ASSERT_STRING_EQUAL(c.log_file, "/var/log/dnsgate/hits.jsonl");
+	CU_ASSERT_EQUAL(c.log_ring, 4096);
+	CU_ASSERT_STRING_EQUAL(c.history, "/var/lib/dnsgate/history.db");
+	CU_ASSERT_EQUAL(c.history_interval, 300);
+	CU_ASSERT_STRING_EQUAL(c.appliance, "gw-tokyo-1");
+	CU_ASSERT_STRING_EQUAL(c.prometheus, "/var/lib/node_exporter/dnsgate.prom");
+	CU_ASSERT_EQUAL(c.prometheus_interval, 30);
 	dg_config_free(&c);
 }
 
@@ -305,6 +315,8 @@ test_config_filtering_defaults(void)
 	CU_ASSERT_FALSE(c.sinkhole4_set);
 	CU_ASSERT_EQUAL(c.n_resolvers, 0);
 	CU_ASSERT_TRUE(c.inspect);
+	CU_ASSERT_EQUAL(c.log_ring, 16384);
+	CU_ASSERT_EQUAL(c.history_interval, 60);
 }
 
 static void
@@ -340,6 +352,9 @@ test_config_filtering_errors(void)
 		{ "[ctl]\nuid = root\n", "uid: expected a numeric id" },
 		{ "[ctl]\ngid = -5\n", "gid: expected a numeric id" },
 		{ "[optout]\nfile =\n", "file: expected a path" },
+		{ "[log]\nring = 63\n", "ring: expected a whole number in 64..1048576" },
+		{ "[stats]\ninterval = 0\n", "interval" },
+		{ "[stats]\nappliance = two words\n", "appliance: expected a name without blanks" },
 	};
 	char text[512];
 

@@ -2,12 +2,14 @@
 /*
  * Forged answers, decoded by an independent parser: ldns for the DNS message, this
  * file's own reads (and dg_vec's own RFC 1071 code) for Ethernet, IP and UDP. Expected
- * values come from the query vectors, never from lib/dns.
+ * values come from the query vectors, never from lib/dns. DG_PCAP_OUT=file.pcap also
+ * writes every answer there, for a third opinion from tshark (tshark_check.sh).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <ldns/ldns.h>
+#include <pcap/pcap.h>
 
 #include "dg_test.h"
 #include "dg_dns.h"
@@ -48,6 +50,7 @@ static const struct qspec specs[] = {
 };
 
 static struct dg_answer_soa soa;
+static pcap_dumper_t *dump;
 static const uint8_t sink4[4] = { 198, 18, 99, 1 };
 static const uint8_t sink6[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99, 0x01 };
 
@@ -245,6 +248,11 @@ run(const struct qspec *s, enum dg_answer_kind kind, const struct dg_answer_cfg 
 		return;
 	}
 	memcpy(a, buf, alen);
+	if (dump != NULL) {
+		struct pcap_pkthdr ph = { .caplen = (bpf_u_int32)alen, .len = (bpf_u_int32)alen };
+
+		pcap_dump((u_char *)dump, &ph, a);
+	}
 	check_frame(s, q, a, alen, e, qdns);
 	/* Seen from the client's port, the answer passes L2-L4 and is a response (QR=1). */
 	{
@@ -406,10 +414,33 @@ test_dns_forge_answer_is_not_a_query(void)
 	CU_ASSERT_EQUAL(dg_pkt_parse(f, alen, &pcfg, &pkt), DG_FWD_NOT_DNS_PORT);
 }
 
-DG_TEST_MAIN("dns_forge",
-	DG_TEST(test_dns_forge_sinkhole_all_specs),
-	DG_TEST(test_dns_forge_nxdomain_soa_text),
-	DG_TEST(test_dns_forge_nodata_and_type_consistency),
-	DG_TEST(test_dns_forge_per_entry_override),
-	DG_TEST(test_dns_forge_size_limits),
-	DG_TEST(test_dns_forge_answer_is_not_a_query))
+int
+main(void)
+{
+	static const struct dg_test_case t[] = {
+		DG_TEST(test_dns_forge_sinkhole_all_specs),
+		DG_TEST(test_dns_forge_nxdomain_soa_text),
+		DG_TEST(test_dns_forge_nodata_and_type_consistency),
+		DG_TEST(test_dns_forge_per_entry_override),
+		DG_TEST(test_dns_forge_size_limits),
+		DG_TEST(test_dns_forge_answer_is_not_a_query),
+	};
+	const char *out = getenv("DG_PCAP_OUT");
+	pcap_t *dead = NULL;
+	int fails;
+
+	if (out != NULL) {
+		dead = pcap_open_dead(DLT_EN10MB, 65535);
+		dump = pcap_dump_open(dead, out);
+		if (dump == NULL) {
+			fprintf(stderr, "%s: %s\n", out, pcap_geterr(dead));
+			return 1;
+		}
+	}
+	fails = dg_test_run("dns_forge", t, sizeof(t) / sizeof(t[0]));
+	if (dump != NULL)
+		pcap_dump_close(dump);
+	if (dead != NULL)
+		pcap_close(dead);
+	return fails ? 1 : 0;
+}

@@ -202,6 +202,7 @@ main(void)
 	const char *dir = getenv("DG_SHARED_DATA");
 	char path[4096];
 	unsigned long sum = 0;
+	pcap_t *dead = NULL;
 	unsigned int i;
 
 	if (dir == NULL) {
@@ -222,7 +223,7 @@ main(void)
 	       16);
 	acfg.extra_text = "validation";
 	if (getenv("DG_PCAP_OUT") != NULL) {
-		pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+		dead = pcap_open_dead(DLT_EN10MB, 65535);
 
 		dump = pcap_dump_open(dead, getenv("DG_PCAP_OUT"));
 		if (dump == NULL)
@@ -231,6 +232,8 @@ main(void)
 	nftw(path, one_file, 16, FTW_PHYS);
 	if (dump != NULL)
 		pcap_dump_close(dump);
+	if (dead != NULL)
+		pcap_close(dead);
 
 	printf("\n%lu files, %lu frames\ndisposition (Ethernet frames; link type otherwise):\n",
 	       files, frames);

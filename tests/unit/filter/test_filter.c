@@ -349,6 +349,61 @@ test_filter_idents_walk_delete(void)
 	dg_filter_builder_free(b);
 }
 
+/*
+ * The Bloom prefilter's false-positive rate, measured on names with no listed suffix,
+ * against the rate expected from the blocks' fill (dg_filter_info()).
+ */
+static void
+test_filter_bloom_fp_rate(void)
+{
+	struct dg_filter_builder *b;
+	struct dg_filter *f;
+	struct dg_filter_info in;
+	struct dg_entry_meta m = M(DG_ACTION_NXDOMAIN, DG_MATCH_SUBTREE);
+	uint64_t rng = 0x2545f4914f6cdd1dull, pass = 0, probes = 0;
+	char text[64];
+
+	CU_ASSERT_EQUAL_FATAL(dg_filter_builder_create(&b, 100000), 0);
+	for (int i = 0; i < 200000; i++) {
+		struct dg_name n;
+		struct dg_match mt;
+		unsigned int pr = 0;
+
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		if (i == 100000) {
+			CU_ASSERT_EQUAL_FATAL(dg_filter_build(b, &f), 0);
+			dg_filter_info(f, &in);
+		}
+		if (i < 100000) {
+			/* listed: e<x>.z<k>.com */
+			snprintf(text, sizeof(text), "e%llx.z%llu.com",
+				 (unsigned long long)(rng >> 24), (unsigned long long)(rng % 50000));
+			n = N(text);
+			CU_ASSERT_TRUE_FATAL(dg_filter_builder_add(b, &n, &m) >= 0);
+			continue;
+		}
+		/* queried: q<x>.y<k>.com, no suffix of which is listed */
+		snprintf(text, sizeof(text), "q%llx.y%llu.com", (unsigned long long)(rng >> 24),
+			 (unsigned long long)(rng % 50000));
+		n = N(text);
+		CU_ASSERT_EQUAL(dg_filter_lookup(f, &n, 1, &mt), 0);
+		pass += dg_filter_prefilter(f, &n, &pr);
+		probes += pr;
+	}
+	double measured = (double)pass / (double)probes;
+
+	printf("\n  bloom: %llu probes, measured FP %.4f%%, expected %.4f%% (p99 block %.4f%%)\n",
+	       (unsigned long long)probes, measured * 100, in.bloom_fp_mean * 100,
+	       in.bloom_fp_p99 * 100);
+	CU_ASSERT_EQUAL(probes, 200000);
+	CU_ASSERT_TRUE(in.bloom_fp_mean < 0.005);
+	CU_ASSERT_TRUE(measured < 2 * in.bloom_fp_mean + 0.0005);
+	dg_filter_free(f);
+	dg_filter_builder_free(b);
+}
+
 DG_TEST_MAIN("filter",
 	DG_TEST(test_filter_exact_subtree_below),
 	DG_TEST(test_filter_allow_shields_most_specific),
@@ -357,4 +412,5 @@ DG_TEST_MAIN("filter",
 	DG_TEST(test_filter_dates),
 	DG_TEST(test_filter_tld_and_errors),
 	DG_TEST(test_filter_crowded_zone),
-	DG_TEST(test_filter_idents_walk_delete))
+	DG_TEST(test_filter_idents_walk_delete),
+	DG_TEST(test_filter_bloom_fp_rate))

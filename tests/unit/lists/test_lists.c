@@ -305,10 +305,39 @@ test_lists_precedence(void)
 	teardown(&e);
 }
 
+struct cb_log {
+	unsigned int calls;
+	unsigned long last_line;
+	enum dg_list_skip last_why;
+};
+
+static void
+report_cb(void *arg, const char *file, unsigned long line, enum dg_list_skip why,
+	  const char *reason)
+{
+	struct cb_log *l = arg;
+
+	CU_ASSERT_PTR_NOT_NULL(strstr(file, "hosts.txt"));
+	CU_ASSERT_PTR_NOT_NULL(reason);
+	l->calls++;
+	l->last_line = line;
+	l->last_why = why;
+}
+
 static void
 test_lists_strict_and_errors(void)
 {
 	struct env e;
+	struct cb_log log = { 0 };
+
+	setup(&e);
+	e.o.report_cb = report_cb;
+	e.o.report_arg = &log;
+	CU_ASSERT_EQUAL(load(&e, FX("hosts.txt"), DG_LIST_HOSTS), 0);
+	CU_ASSERT_EQUAL(log.calls, 4); /* the rejections, not the localhost lines */
+	CU_ASSERT_EQUAL(log.last_line, 13);
+	CU_ASSERT_EQUAL(log.last_why, DG_LIST_SKIP_INVALID);
+	teardown(&e);
 
 	setup(&e);
 	e.o.strict = 1;

@@ -301,6 +301,30 @@ test_wire_udp_checksum_rows(void)
 	EXPECT(n, DG_FWD_UDP_BAD_CHECKSUM);
 }
 
+/* The deferred check: parse trusting the checksum, verify it only before answering. */
+static void
+test_wire_udp_checksum_deferred(void)
+{
+	const struct dg_pkt_cfg cfg = DG_PKT_CFG_DEFAULT;
+	struct dg_pkt p;
+	size_t n;
+
+	n = vec_build(f, sizeof(f), VEC_ETH6, VEC_IP6, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
+	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, &p), 1);
+	f[n - 1] ^= 0x40; /* the last byte of the datagram is covered */
+	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, &p), 0);
+	n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
+	f[14 + 20 + 7] ^= 0x01;
+	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, &p), 0);
+	n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, VEC_UDP, VEC_DNS_A, 0,
+		      VEC_FIX_ALL & ~VEC_FIX_UDPCSUM);
+	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, &p), 1); /* IPv4 zero: not computed */
+}
+
 static void
 test_wire_bad_sources(void)
 {
@@ -484,6 +508,7 @@ DG_TEST_MAIN("wire_l2l4",
 	DG_TEST(test_wire_ip6_routing_esp_unknown),
 	DG_TEST(test_wire_ip6_length_rows),
 	DG_TEST(test_wire_udp_checksum_rows),
+	DG_TEST(test_wire_udp_checksum_deferred),
 	DG_TEST(test_wire_bad_sources),
 	DG_TEST(test_wire_src_mac_group_bit),
 	DG_TEST(test_wire_src_port_loop_guard),
