@@ -8,7 +8,10 @@ and adds/deletes entries over the control socket as fast as it can. Then:
 - every query for a name that is in *every* list version (identifier STABLE) got a verdict
   (an exact count, from the capture's composition and the number of frames replayed), so
   no query ever saw a half-built or missing list;
-- no filtered query carries an identifier that no published list had.
+- no filtered query carries an identifier that no published list had;
+- the stats history (intervals closed before every reload and at shutdown) sums to the
+  totals counted; and after a second run on the same database, stopped mid-interval,
+  it holds both runs' totals: a restart or a reload loses no counted query.
 
   swap.py BUILD_DIR [SECONDS]
 """
@@ -79,6 +82,9 @@ list = native {j('list.txt')}
 rate = 0
 [ctl]
 socket = {j('ctl.sock')}
+[stats]
+history = {j('history.db')}
+appliance = swaptest
 """)
     dg = subprocess.Popen([DNSGATE, "--", "--config", j("dnsgate.ini")],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -132,6 +138,30 @@ socket = {j('ctl.sock')}
     check(int(m.group(1)) == sum(idents.values()),
           f"filtered {m.group(1)} == sum over identifiers {sum(idents.values())}")
     check(int(m.group(2)) == tx0, f"answered {m.group(2)} == frames sent back {tx0}")
+
+    def history():
+        r = subprocess.run(["sqlite3", j("history.db"), "SELECT count(*), sum(queries), "
+                            "sum(filtered), sum(answered) FROM intervals"],
+                           capture_output=True, text=True, check=True)
+        return tuple(int(x or 0) for x in r.stdout.strip().split("|"))
+
+    q1 = int(re.search(r"dns queries (\d+)", out).group(1))
+    f1, a1 = int(m.group(1)), int(m.group(2))
+    h = history()
+    check(h[1:] == (q1, f1, a1), f"history over {h[0]} intervals {h[1:]} == counted {(q1, f1, a1)}")
+    # Restart: a second run on the same database, stopped long before its interval ends.
+    with open(j("dnsgate.ini")) as f:
+        cfg = f.read().replace(f"run_for = {SECS + 3}", "run_for = 2")
+    with open(j("dnsgate.ini"), "w") as f:
+        f.write(cfg)
+    out2 = subprocess.run([DNSGATE, "--", "--config", j("dnsgate.ini")], capture_output=True,
+                          text=True).stdout
+    q2 = int(re.search(r"dns queries (\d+)", out2).group(1))
+    m2 = re.search(r"filtered (\d+), answered (\d+)", out2)
+    f2, a2 = int(m2.group(1)), int(m2.group(2))
+    h2 = history()
+    check(h2[1:] == (q1 + q2, f1 + f2, a1 + a2),
+          f"after a restart the history holds both runs {h2[1:]} == {(q1 + q2, f1 + f2, a1 + a2)}")
     subprocess.run(["rm", "-rf", tmp])
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
