@@ -28,6 +28,7 @@
 #include "dg_ctl_server.h"
 #include "dg_snapshot.h"
 #include "dg_stats.h"
+#include "dg_telemetry.h"
 
 enum { EXIT_CONFIG = 2 };
 
@@ -342,6 +343,8 @@ main(int argc, char **argv)
 	control.after_load_arg = &outputs;
 	control.outputs = &outputs;
 	dg_outputs_record_load(&outputs);
+	if (dg_telemetry_register(&app) < 0)
+		fprintf(stderr, "dnsgate: telemetry commands not registered\n");
 	app.start_tsc = rte_rdtsc();
 	for (unsigned int w = 0; w < app.n_workers; w++)
 		rte_eal_remote_launch(dg_worker_main, &app, app.workers[w]->lcore);

@@ -38,6 +38,23 @@ def check(ok, what):
     print(("ok: " if ok else "FAILED: ") + what)
 
 
+def telemetry(path, cmd):
+    """One DPDK telemetry command over its SOCK_SEQPACKET socket; None if it fails."""
+    import json
+    import socket
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.connect(path)
+        s.recv(4096)                      # greeting
+        s.send(cmd.encode())
+        reply = json.loads(s.recv(65536).decode())
+        s.close()
+        return reply.get(cmd)
+    except (OSError, ValueError) as e:
+        print("telemetry:", e)
+        return None
+
+
 def write_atomic(path, text):
     with open(path + ".tmp", "w") as f:
         f.write(text)
@@ -68,7 +85,7 @@ def main():
     n = len(kinds)
     with open(j("dnsgate.ini"), "w") as f:
         f.write(f"""[eal]
-args = --no-huge -m 1024 --no-pci --no-shconf -l 0-1 --log-level=*:warning
+args = --no-huge -m 1024 --no-pci --file-prefix dgswap{os.getpid()} -l 0-1 --log-level=*:warning
 vdev = net_pcap0,rx_pcap={j('q.pcap')},infinite_rx=1
 vdev = net_null0,no-rx=1
 [ports]
@@ -85,6 +102,8 @@ socket = {j('ctl.sock')}
 [stats]
 history = {j('history.db')}
 appliance = swaptest
+prometheus = {j('dnsgate.prom')}
+prometheus_interval = 1
 """)
     dg = subprocess.Popen([DNSGATE, "--", "--config", j("dnsgate.ini")],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -94,6 +113,7 @@ appliance = swaptest
             break
         time.sleep(0.05)
     ctl = lambda *a: subprocess.run([CTL, "-s", sock] + list(a), capture_output=True, text=True)
+    tel = telemetry(f"/var/run/dpdk/dgswap{os.getpid()}/dpdk_telemetry.v2", "/dnsgate/stats")
     reloads = changes = errors = 0
     end = time.time() + SECS
     version = 1
@@ -138,6 +158,14 @@ appliance = swaptest
     check(int(m.group(1)) == sum(idents.values()),
           f"filtered {m.group(1)} == sum over identifiers {sum(idents.values())}")
     check(int(m.group(2)) == tx0, f"answered {m.group(2)} == frames sent back {tx0}")
+    check(tel is not None and tel.get("queries", 0) > 0 and "verdict_nxdomain" in tel and "verdict_log_only" in tel,
+          f"DPDK telemetry /dnsgate/stats answered during the run: {tel}")
+    prom = open(j("dnsgate.prom")).read()
+    pq = re.search(r"^dnsgate_queries_total (\d+)$", prom, re.M)
+    q_sum = int(re.search(r"dns queries (\d+)", out).group(1))
+    check(pq is not None and int(pq.group(1)) == q_sum and
+          'dnsgate_filtered_by_identifier_total{identifier="STABLE"' in prom,
+          f"Prometheus textfile holds the final totals ({pq.group(1) if pq else None} == {q_sum})")
 
     def history():
         r = subprocess.run(["sqlite3", j("history.db"), "SELECT count(*), sum(queries), "
