@@ -72,6 +72,7 @@ dg_worker_main(void *arg)
 	last_drain = rte_rdtsc();
 	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
 		uint64_t now = rte_rdtsc(), got = 0;
+		bool short_burst = false;
 
 		if (unlikely(now - last_drain > drain_tsc)) {
 			drain(app, wk);
@@ -81,6 +82,8 @@ dg_worker_main(void *arg)
 			const struct dg_rxq *rq = &wk->rxq[r];
 			uint16_t n = rte_eth_rx_burst(app->ports[rq->port].id, rq->queue, pkts, burst);
 
+			if (n < burst)
+				short_burst = true;
 			if (n == 0)
 				continue;
 			dg_cnt_add(&wk->cnt[rq->port].rx, n);
@@ -98,6 +101,15 @@ dg_worker_main(void *arg)
 		}
 		/* Nothing from an older snapshot is held past this point. */
 		rte_rcu_qsbr_quiescent(app->qsbr, wk->index);
+		/*
+		 * A short burst means the queues are not backed up: send what waits now rather
+		 * than at the next drain tick (latency at low load); under load every burst is
+		 * full and the buffers keep batching.
+		 */
+		if (got > 0 && short_burst) {
+			drain(app, wk);
+			last_drain = now;
+		}
 		if (got > 0) {
 			/* Busy loops only: idle polling is not a cost of the frames. */
 			dg_cnt_add(&wk->cyc.busy_tsc, rte_rdtsc() - now);

@@ -154,6 +154,7 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 	struct flt_plan p[DG_FILTER_BULK_MAX];
 	uint8_t todo[DG_FILTER_BULK_MAX];
 	uint64_t cand[DG_FILTER_BULK_MAX]; /* Bloom-positive suffixes 0..63 */
+	uint32_t first[DG_FILTER_BULK_MAX]; /* a record for the lowest candidate */
 	unsigned int hits = 0, base = 0;
 
 	while (base < n) {
@@ -195,22 +196,43 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 			base += cnt;
 			continue;
 		}
-		/* 2b: in those buckets, prefetch the records whose tag matches. */
+		/*
+		 * 2b: in those buckets, prefetch the records whose tag matches; remember the
+		 * first one of the most specific candidate, the likely verdict.
+		 */
 		for (unsigned int j = 0; j < cnt; j++) {
+			first[j] = FLT_NONE;
 			for (uint64_t c = cand[j]; c != 0; c &= c - 1) {
 				uint64_t hh = h[j][__builtin_ctzll(c)];
 				const struct flt_bucket *bk = &f->buckets[flt_bucket_of(f, hh)];
 				uint32_t fr, match = flt_bucket_match(bk, flt_tag_of(hh), &fr);
 
+				if (match != 0 && c == cand[j])
+					first[j] = bk->rec[__builtin_ctz(match)];
 				for (; match != 0; match &= match - 1)
 					__builtin_prefetch(f->arena + bk->rec[__builtin_ctz(match)]);
 			}
 		}
 		/* 3: exact lookups, only for names with a candidate. */
 		for (unsigned int j = 0; j < cnt; j++) {
-			if (todo[j])
-				hits += (unsigned int)flt_resolve(f, names[base + j], h[j], &p[j],
-								  &cand[j], today, &out[base + j]);
+			const struct dg_name *nm = names[base + j];
+
+			if (!todo[j])
+				continue;
+			if (first[j] != FLT_NONE) {
+				/* nothing is more specific than the lowest Bloom candidate */
+				unsigned int i = (unsigned int)__builtin_ctzll(cand[j]);
+				size_t len;
+				const uint8_t *w = dg_name_suffix(nm, i, &len);
+
+				if (flt_rec_is(f, first[j], w, len) &&
+				    flt_pick(f, first[j], i, today, &out[base + j])) {
+					hits++;
+					continue;
+				}
+			}
+			hits += (unsigned int)flt_resolve(f, nm, h[j], &p[j], &cand[j], today,
+							  &out[base + j]);
 		}
 		base += cnt;
 	}

@@ -183,9 +183,11 @@ meta_intern(struct dg_filter_builder *b, const struct dg_entry_meta *m)
 	}
 	if (grow(&b->metas, &b->capmetas, b->nmetas + 1, sizeof(*b->metas)) != 0)
 		return -ENOMEM;
-	b->meta_sid = realloc(b->meta_sid, sizeof(*b->meta_sid) * b->capmetas);
-	if (b->meta_sid == NULL)
+	void *sid = realloc(b->meta_sid, sizeof(*b->meta_sid) * b->capmetas);
+
+	if (sid == NULL)
 		return -ENOMEM;
+	b->meta_sid = sid;
 	c = &b->metas[b->nmetas];
 	*c = *m;
 	c->identifier = s0 == FLT_NONE ? NULL : b->strs[s0];

@@ -119,10 +119,16 @@ flt_hash_label(const uint8_t *p, unsigned int n, size_t avail, uint64_t h)
 	k1 = n < 8 ? n : 8;
 	k2 = n > 8 ? n - 8 : 0;
 	if (avail >= 16) {
+		/* keep the first k bytes in memory order, as the memcpy below does */
 		memcpy(&a, p, 8);
 		memcpy(&b, p + 8, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		a &= ~UINT64_C(0) << (64 - 8 * k1);
+		b &= k2 ? ~UINT64_C(0) << (64 - 8 * k2) : 0;
+#else
 		a &= ~UINT64_C(0) >> (64 - 8 * k1);
 		b &= k2 ? ~UINT64_C(0) >> (64 - 8 * k2) : 0;
+#endif
 	} else {
 		a = 0;
 		b = 0;

@@ -192,6 +192,42 @@ test_filter_case_and_odd_labels(void)
 	dg_filter_builder_free(b);
 }
 
+/*
+ * A label near the end of a long name is hashed without reading past the name buffer;
+ * the same label early in a short name is read in whole words. Both must agree.
+ */
+static void
+test_filter_long_names(void)
+{
+	struct dg_filter_builder *b;
+	struct dg_filter *f;
+	char lng[300], x[300];
+	int p = 0, label = -1;
+
+	for (int l = 0; l < 3; l++) {
+		memset(lng + p, 'a' + l, 63);
+		p += 63;
+		lng[p++] = '.';
+	}
+	memset(lng + p, 'd', 40);
+	p += 40;
+	strcpy(lng + p, ".example.com"); /* 246 bytes in wire form */
+	CU_ASSERT_EQUAL_FATAL(dg_filter_builder_create(&b, 0), 0);
+	add(b, "example.com", DG_ACTION_NXDOMAIN, DG_MATCH_SUBTREE);
+	add(b, lng + 64, DG_ACTION_NODATA, DG_MATCH_EXACT);
+	f = build(b);
+	CU_ASSERT_EQUAL(look(f, lng, 1, &label), DG_ACTION_NXDOMAIN);
+	CU_ASSERT_EQUAL(label, 4);
+	CU_ASSERT_EQUAL(look(f, lng + 64, 1, &label), DG_ACTION_NODATA);
+	CU_ASSERT_EQUAL(label, 0);
+	/* 63-byte labels (over 16: the block loop) and a 255-byte name */
+	snprintf(x, sizeof(x), "%.61s.%s", lng, lng + 64);
+	CU_ASSERT_EQUAL(look(f, x, 1, &label), DG_ACTION_NODATA);
+	CU_ASSERT_EQUAL(label, 1);
+	dg_filter_free(f);
+	dg_filter_builder_free(b);
+}
+
 static void
 test_filter_dates(void)
 {
@@ -409,6 +445,7 @@ DG_TEST_MAIN("filter",
 	DG_TEST(test_filter_allow_shields_most_specific),
 	DG_TEST(test_filter_same_name_precedence),
 	DG_TEST(test_filter_case_and_odd_labels),
+	DG_TEST(test_filter_long_names),
 	DG_TEST(test_filter_dates),
 	DG_TEST(test_filter_tld_and_errors),
 	DG_TEST(test_filter_crowded_zone),
