@@ -22,7 +22,7 @@ pair = net_pcap0 net_null0
 stats_interval = 1
 run_for = $secs
 [filter]
-list = domains $PWD/tests/data/urlhaus-sample.domains identifier=URLHAUS-SAMPLE category=malware-distribution
+list = native $PWD/tests/data/demo-list.native
 [answer]
 sinkhole_v4 = 198.18.255.1
 sinkhole_v6 = 2001:2::53:1
@@ -33,11 +33,23 @@ file = $PWD/tests/data/demo-optout.txt
 rate = 0
 [ctl]
 socket = $out/dnsgate.sock
+[stats]
+history = $out/history.db
+interval = 5
+appliance = demo
 INI
 cat <<TXT
 dnsgate demo: tests/data/demo.pcap (5000 frames: DNS queries, 2% for names on the
-bundled URLhaus sample list, 1% malformed, 1% from opted-out subscribers, 2% not DNS),
+bundled demo list (URLhaus names under six identifiers), 1% malformed, 1% from opted-out
+subscribers, 2% not DNS),
 looped for $secs s from net_pcap into net_null. Forged answers leave by the ingress port.
 While it runs: build/tools/dnsgatectl/dnsgatectl -s $out/dnsgate.sock stats
 TXT
 build/app/dnsgate/dnsgate -- --config "$out/demo.ini"
+
+# The periodic report from the stats history this run wrote (last three months).
+from=$(date -u -d "$(date -u +%Y-%m-15) -2 months" +%Y-%m)
+to=$(date -u +%Y-%m)
+echo
+echo "==== dnsgate-report --db history.db --from $from --to $to --format md ===="
+build/tools/report/dnsgate-report --db "$out/history.db" --from "$from" --to "$to" --format md

@@ -118,9 +118,10 @@ int dg_filter_builder_create(struct dg_filter_builder **b, size_t expected);
  * Add a policy for @p name. A second add of the same name merges: each position keeps a
  * list of policies; an add identical to one already present (same metadata) is a no-op.
  *
- * @return 0 (added), 1 (duplicate, ignored), or
+ * @return 0 (added), 1 (duplicate: already there; it now counts as the last added), or
  *   - -EINVAL: NULL argument, bad action/mode, the root name, or end_day < start_day,
  *   - -E2BIG: more than 255 policies at one name and position,
+ *   - -EFBIG: the builder's name store would pass 4 GiB,
  *   - -ENOMEM.
  */
 int dg_filter_builder_add(struct dg_filter_builder *b, const struct dg_name *name,
@@ -150,7 +151,10 @@ size_t dg_filter_builder_count(const struct dg_filter_builder *b);
  * Build an immutable snapshot from the builder. The builder is left unchanged and may be
  * changed and built again.
  *
- * @return 0, or -ENOMEM, or -EFBIG (name arena over 4 GiB).
+ * @return 0, or
+ *   - -EINVAL: NULL argument,
+ *   - -EFBIG: name arena over 4 GiB,
+ *   - -ENOMEM.
  */
 int dg_filter_build(const struct dg_filter_builder *b, struct dg_filter **out);
 

@@ -8,10 +8,15 @@
 #include "dg_filter.h"
 #include "filter_pvt.h"
 
+/* Names below each zone; one 16-byte slot per zone so a count costs one cache miss. */
+struct zone_slot {
+	uint64_t key;
+	uint32_t cnt;
+	uint32_t rep; /* a record under the zone; FLT_NONE = free slot */
+};
+
 struct zone_map {
-	uint64_t *key;
-	uint32_t *cnt;
-	uint32_t *rep; /* a record under the zone; FLT_NONE = free slot */
+	struct zone_slot *s;
 	uint32_t mask;
 };
 
@@ -85,14 +90,13 @@ zones_count(const struct dg_filter_builder *b, struct zone_map *z, const uint8_t
 	while (slots < live * 2)
 		slots *= 2;
 	z->mask = slots - 1;
-	z->key = malloc(sizeof(*z->key) * slots);
-	z->cnt = calloc(slots, sizeof(*z->cnt));
-	z->rep = malloc(sizeof(*z->rep) * slots);
-	if (z->key == NULL || z->cnt == NULL || z->rep == NULL)
+	z->s = malloc(sizeof(*z->s) * slots);
+	if (z->s == NULL)
 		return -ENOMEM;
-	memset(z->rep, 0xff, sizeof(*z->rep) * slots);
+	memset(z->s, 0xff, sizeof(*z->s) * slots);
 	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
 		const struct bld_rec *r = &b->recs[ri];
+		struct zone_slot *zs;
 		unsigned int zo;
 		uint64_t key;
 		uint32_t i;
@@ -100,14 +104,16 @@ zones_count(const struct dg_filter_builder *b, struct zone_map *z, const uint8_t
 		if (depth[ri] != d || b->names[r->name + 1] <= d)
 			continue;
 		key = rec_zone(b, r, d, &zo);
-		for (i = (uint32_t)key & z->mask; z->rep[i] != FLT_NONE && z->key[i] != key;
+		for (i = (uint32_t)key & z->mask; z->s[i].rep != FLT_NONE && z->s[i].key != key;
 		     i = (i + 1) & z->mask)
 			;
-		if (z->rep[i] == FLT_NONE) {
-			z->key[i] = key;
-			z->rep[i] = ri;
+		zs = &z->s[i];
+		if (zs->rep == FLT_NONE) {
+			zs->key = key;
+			zs->rep = ri;
+			zs->cnt = 0;
 		}
-		z->cnt[i]++;
+		zs->cnt++;
 	}
 	return 0;
 }
@@ -115,9 +121,7 @@ zones_count(const struct dg_filter_builder *b, struct zone_map *z, const uint8_t
 static void
 zones_free(struct zone_map *z)
 {
-	free(z->key);
-	free(z->cnt);
-	free(z->rep);
+	free(z->s);
 	memset(z, 0, sizeof(*z));
 }
 
@@ -304,22 +308,24 @@ crowd_level(const struct dg_filter_builder *b, struct dg_filter *f, const uint32
 	int rc = zones_count(b, &z, depth, d, live);
 
 	for (uint32_t i = 0; rc == 0 && i <= z.mask; i++) {
-		const struct bld_rec *r = &b->recs[z.rep[i]];
+		const struct zone_slot *zs = &z.s[i];
+		const struct bld_rec *r;
 		uint8_t len, nl;
 		const uint8_t *w;
 		unsigned int zo;
 		struct dg_name zn;
 		uint32_t slot, zr, rec;
 
-		if (z.rep[i] == FLT_NONE || z.cnt[i] < FLT_CROWD_MIN)
+		if (zs->rep == FLT_NONE || zs->cnt < FLT_CROWD_MIN)
 			continue;
+		r = &b->recs[zs->rep];
 		w = rec_wire(b, r, &len, &nl);
 		rec_zone(b, r, d, &zo);
 		if (dg_name_from_wire(&zn, w + zo, len - zo, NULL) != 0) {
 			rc = -EINVAL;
 			break;
 		}
-		zr = flt_bld_find(b, &zn, z.key[i], &slot);
+		zr = flt_bld_find(b, &zn, zs->key, &slot);
 		if (zr != FLT_NONE && off[zr] != FLT_NONE) {
 			rec = off[zr];
 			intop[zr] = 1;
@@ -338,7 +344,7 @@ crowd_level(const struct dg_filter_builder *b, struct dg_filter *f, const uint32
 			memcpy(p + FLT_REC_HDR, zn.wire, zn.len);
 			f->arena_len += FLT_REC_HDR + zn.len;
 		}
-		rc = top_insert(f, z.key[i], rec, FLT_TOP_CROWDED);
+		rc = top_insert(f, zs->key, rec, FLT_TOP_CROWDED);
 		added++;
 	}
 	zones_free(&z);
@@ -453,7 +459,7 @@ build(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off, uin
 		if (rc <= 0)
 			break;
 	}
-	if (rc < 0 || (rc = arena_compact(b, f, off, intop)) != 0)
+	if (rc < 0 || (f->ntop != 0 && (rc = arena_compact(b, f, off, intop)) != 0))
 		return rc;
 	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
 		in->top_entries += intop[ri];

@@ -91,7 +91,8 @@ struct dg_list_report {
  * @return 0, or
  *   - -EINVAL: strict mode and a line was rejected, or a bad @p fmt,
  *   - -ENOMEM,
- *   - -errno of fopen()/getline() (e.g. -ENOENT),
+ *   - -errno of fopen() (e.g. -ENOENT), -EIO for a read error or an unseekable stream
+ *     with DG_LIST_AUTO,
  *   - another negative errno from dg_filter_builder_add() (e.g. -E2BIG).
  */
 int dg_lists_load(struct dg_filter_builder *b, const char *path, enum dg_list_format fmt,
