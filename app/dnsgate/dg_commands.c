@@ -12,25 +12,12 @@
 
 #include <rte_cycles.h>
 
+#include "dg_err.h"
 #include "dg_commands.h"
 #include "dg_ctl.h"
 #include "dg_optout.h"
 #include "dg_outputs.h"
 #include "dg_stats.h"
-
-static int
-reason(char *r, size_t rlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-reason(char *r, size_t rlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r, rlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static void
 day_text(uint32_t day, uint32_t open, char *buf, size_t len)
@@ -121,7 +108,7 @@ static int
 parse_name(const char *s, struct dg_name *n, char *r, size_t rlen)
 {
 	if (dg_name_from_text(n, s, strlen(s)) < 0 || n->nlabels == 0)
-		return reason(r, rlen, -EINVAL, "bad name '%s'", s);
+		return dg_errf(r, rlen, -EINVAL, "bad name '%s'", s);
 	return 0;
 }
 
@@ -211,7 +198,7 @@ cmd_entries(struct dg_control *c, const char *ident, struct dg_ctl_buf *b, char 
 	if (s->filter != NULL)
 		dg_filter_walk(s->filter, entries_cb, &e);
 	if (e.n == 0)
-		return reason(r, rlen, -ENOENT, "no entry with identifier '%s'", ident);
+		return dg_errf(r, rlen, -ENOENT, "no entry with identifier '%s'", ident);
 	return 0;
 }
 
@@ -235,15 +222,15 @@ cmd_optout(struct dg_control *c, enum dg_ctl_cmd_id id, const char *arg, struct 
 		return 0;
 	}
 	if (dg_optout_prefix_parse(arg, &p, &why) < 0)
-		return reason(r, rlen, -EINVAL, "bad prefix '%s': %s", arg, why ? why : "invalid");
+		return dg_errf(r, rlen, -EINVAL, "bad prefix '%s': %s", arg, why ? why : "invalid");
 	rc = id == DG_CTL_CMD_OPTOUT_ADD ? dg_optout_with_added(cur, &p, &t) :
 					   dg_optout_with_deleted(cur, &p, &t);
 	if (rc == -EEXIST)
-		return reason(r, rlen, rc, "%s is already opted out", arg);
+		return dg_errf(r, rlen, rc, "%s is already opted out", arg);
 	if (rc == -ENOENT)
-		return reason(r, rlen, rc, "%s is not in the opt-out table", arg);
+		return dg_errf(r, rlen, rc, "%s is not in the opt-out table", arg);
 	if (rc < 0)
-		return reason(r, rlen, rc, "%s", strerror(-rc));
+		return dg_errf(r, rlen, rc, "%s", strerror(-rc));
 	return dg_snapshot_set_optout(c, t);
 }
 
@@ -288,9 +275,9 @@ dg_commands_handle(void *ctx, const struct dg_ctl_request *req, struct dg_ctl_bu
 		return cmd_optout(c, cmd->id, argc > 0 ? argv[0] : NULL, body, r, rlen);
 	case DG_CTL_CMD_LOG_ROTATE:
 		if (c->outputs == NULL || c->outputs->log == NULL)
-			return reason(r, rlen, -ENOENT, "no hit log configured ([log] file)");
+			return dg_errf(r, rlen, -ENOENT, "no hit log configured ([log] file)");
 		return dg_outputs_rotate(c->outputs);
 	default:
-		return reason(r, rlen, -EINVAL, "unknown command");
+		return dg_errf(r, rlen, -EINVAL, "unknown command");
 	}
 }

@@ -5,7 +5,6 @@
  * queues; RSS spreads flows over them where there are several.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,20 +12,10 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "dg_err.h"
 #include "dg_app.h"
 
 enum { DG_MEMPOOL_CACHE = 256 };
-
-static int
-fail(char *err, size_t len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static int
 find_port(struct dg_app *app, const char *name, unsigned int line, uint16_t *id,
@@ -44,7 +33,7 @@ find_port(struct dg_app *app, const char *name, unsigned int line, uint16_t *id,
 		if (rte_eth_dev_get_name_by_port(p, n) == 0 && o < sizeof(avail))
 			o += (size_t)snprintf(avail + o, sizeof(avail) - o, "%s%s", o ? " " : "", n);
 	}
-	return fail(err, len, -ENODEV, "%s:%u: port '%s' not found (ports: %s)",
+	return dg_errf(err, len, -ENODEV, "%s:%u: port '%s' not found (ports: %s)",
 		    app->cfg.path, line, name, o ? avail : "none; add --vdev or a PCI device");
 }
 
@@ -71,7 +60,7 @@ configure_port(struct dg_app *app, struct dg_port *p, char *err, size_t len)
 
 	rc = rte_eth_dev_info_get(p->id, &info);
 	if (rc < 0)
-		return fail(err, len, rc, "port %s: cannot get device info: %s", p->name,
+		return dg_errf(err, len, rc, "port %s: cannot get device info: %s", p->name,
 			    rte_strerror(-rc));
 	if (p->nq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -83,11 +72,11 @@ configure_port(struct dg_app *app, struct dg_port *p, char *err, size_t len)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	rc = rte_eth_dev_configure(p->id, p->nq, p->nq, &conf);
 	if (rc < 0)
-		return fail(err, len, rc, "port %s: configure %u queues: %s", p->name, p->nq,
+		return dg_errf(err, len, rc, "port %s: configure %u queues: %s", p->name, p->nq,
 			    rte_strerror(-rc));
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &rxd, &txd);
 	if (rc < 0)
-		return fail(err, len, rc, "port %s: descriptors: %s", p->name, rte_strerror(-rc));
+		return dg_errf(err, len, rc, "port %s: descriptors: %s", p->name, rte_strerror(-rc));
 	for (uint16_t q = 0; q < p->nq; q++) {
 		struct rte_eth_txconf txc = info.default_txconf;
 
@@ -98,13 +87,13 @@ configure_port(struct dg_app *app, struct dg_port *p, char *err, size_t len)
 			rc = rte_eth_tx_queue_setup(p->id, q, txd, rte_eth_dev_socket_id(p->id),
 						    &txc);
 		if (rc < 0)
-			return fail(err, len, rc, "port %s: queue %u setup: %s", p->name, q,
+			return dg_errf(err, len, rc, "port %s: queue %u setup: %s", p->name, q,
 				    rte_strerror(-rc));
 	}
 	/* A bump in the wire must pass frames for any MAC address. */
 	rc = rte_eth_promiscuous_enable(p->id);
 	if (rc < 0 && rc != -ENOTSUP)
-		return fail(err, len, rc, "port %s: promiscuous mode: %s", p->name,
+		return dg_errf(err, len, rc, "port %s: promiscuous mode: %s", p->name,
 			    rte_strerror(-rc));
 	return 0;
 }
@@ -119,7 +108,7 @@ make_workers(struct dg_app *app, const unsigned int *lcores, char *err, size_t l
 			RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lcores[w]));
 
 		if (wk == NULL)
-			return fail(err, len, -ENOMEM, "out of memory for worker %u", w);
+			return dg_errf(err, len, -ENOMEM, "out of memory for worker %u", w);
 		wk->lcore = lcores[w];
 		wk->index = w;
 		app->workers[w] = wk;
@@ -133,7 +122,7 @@ make_workers(struct dg_app *app, const unsigned int *lcores, char *err, size_t l
 			wk->txb[i] = rte_zmalloc_socket("dg_txb", RTE_ETH_TX_BUFFER_SIZE(burst), 0,
 							(int)rte_lcore_to_socket_id(lcores[w]));
 			if (wk->txb[i] == NULL)
-				return fail(err, len, -ENOMEM, "out of memory for TX buffers");
+				return dg_errf(err, len, -ENOMEM, "out of memory for TX buffers");
 			rte_eth_tx_buffer_init(wk->txb[i], (uint16_t)burst);
 		}
 	}
@@ -153,7 +142,7 @@ dg_ports_plan(struct dg_app *app, char *err, size_t len)
 		for (unsigned int i = 0; i < cfg->n_workers; i++) {
 			lc = cfg->workers[i];
 			if (!rte_lcore_is_enabled(lc) || lc == rte_get_main_lcore())
-				return fail(err, len, -EINVAL,
+				return dg_errf(err, len, -EINVAL,
 					    "%s: [workers] lcores: lcore %u is %s", cfg->path, lc,
 					    lc == rte_get_main_lcore() ? "the main (management) lcore" :
 					    "not enabled in the EAL lcore list (-l)");
@@ -164,7 +153,7 @@ dg_ports_plan(struct dg_app *app, char *err, size_t len)
 			lcores[app->n_workers++] = lc;
 	}
 	if (app->n_workers == 0)
-		return fail(err, len, -EINVAL,
+		return dg_errf(err, len, -EINVAL,
 			    "no worker lcore: give the EAL at least two lcores (e.g. -l 0-1)");
 
 	for (unsigned int i = 0; i < cfg->n_pairs; i++) {
@@ -184,10 +173,10 @@ dg_ports_plan(struct dg_app *app, char *err, size_t len)
 		n->peer = (uint16_t)(2 * i);
 		if (queues_for(s->id, app->n_workers, &qs) < 0 ||
 		    queues_for(n->id, app->n_workers, &qn) < 0)
-			return fail(err, len, -EIO, "pair %s %s: cannot query queues", s->name, n->name);
+			return dg_errf(err, len, -EIO, "pair %s %s: cannot query queues", s->name, n->name);
 		s->nq = n->nq = RTE_MIN(qs, qn);
 		if (s->nq == 0)
-			return fail(err, len, -EINVAL, "pair %s %s: a port offers no queue", s->name,
+			return dg_errf(err, len, -EINVAL, "pair %s %s: a port offers no queue", s->name,
 				    n->name);
 	}
 	app->n_ports = 2 * cfg->n_pairs;
@@ -211,7 +200,7 @@ dg_ports_start(struct dg_app *app, char *err, size_t len)
 	app->pool = rte_pktmbuf_pool_create("dg_mbufs", nmbufs, DG_MEMPOOL_CACHE, 0,
 					    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (app->pool == NULL)
-		return fail(err, len, -rte_errno, "mbuf pool of %u: %s", nmbufs,
+		return dg_errf(err, len, -rte_errno, "mbuf pool of %u: %s", nmbufs,
 			    rte_strerror(rte_errno));
 
 	for (unsigned int i = 0; i < app->n_ports; i++) {
@@ -225,7 +214,7 @@ dg_ports_start(struct dg_app *app, char *err, size_t len)
 	for (unsigned int i = 0; i < app->n_ports; i++) {
 		rc = rte_eth_dev_start(app->ports[i].id);
 		if (rc < 0)
-			return fail(err, len, rc, "port %s: start: %s", app->ports[i].name,
+			return dg_errf(err, len, rc, "port %s: start: %s", app->ports[i].name,
 				    rte_strerror(-rc));
 	}
 	return 0;

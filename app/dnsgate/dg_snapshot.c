@@ -11,21 +11,8 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include "dg_err.h"
 #include "dg_snapshot.h"
-
-static int
-fail(char *err, size_t len, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-fail(char *err, size_t len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static struct dg_snapshot *
 snapshot_new(const struct dg_control *c, struct dg_filter *filter, struct dg_optout *optout)
@@ -210,7 +197,7 @@ dg_snapshot_parse_list_opts(const char *text, struct dg_list_opts *o, char *buf,
 	char *save = NULL, *tok;
 
 	if (strlen(text) >= buflen)
-		return fail(err, errlen, -EINVAL, "list options too long");
+		return dg_errf(err, errlen, -EINVAL, "list options too long");
 	snprintf(buf, buflen, "%s", text);
 	for (tok = strtok_r(buf, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
 		char *v = strchr(tok, '=');
@@ -218,7 +205,7 @@ dg_snapshot_parse_list_opts(const char *text, struct dg_list_opts *o, char *buf,
 		int x;
 
 		if (v == NULL)
-			return fail(err, errlen, -EINVAL, "list option '%s': expected key=value", tok);
+			return dg_errf(err, errlen, -EINVAL, "list option '%s': expected key=value", tok);
 		*v++ = '\0';
 		if (strcmp(tok, "identifier") == 0 || strcmp(tok, "id") == 0) {
 			m->identifier = v;
@@ -226,25 +213,25 @@ dg_snapshot_parse_list_opts(const char *text, struct dg_list_opts *o, char *buf,
 			m->category = v;
 		} else if (strcmp(tok, "action") == 0) {
 			if ((x = dg_action_parse(v, strlen(v))) < 0)
-				return fail(err, errlen, -EINVAL, "list option action: unknown '%s'", v);
+				return dg_errf(err, errlen, -EINVAL, "list option action: unknown '%s'", v);
 			m->action = (enum dg_action)x;
 		} else if (strcmp(tok, "mode") == 0 || strcmp(tok, "match") == 0) {
 			if ((x = dg_match_mode_parse(v, strlen(v))) < 0)
-				return fail(err, errlen, -EINVAL, "list option mode: unknown '%s'", v);
+				return dg_errf(err, errlen, -EINVAL, "list option mode: unknown '%s'", v);
 			o->mode = x;
 		} else if (strcmp(tok, "start") == 0 || strcmp(tok, "end") == 0) {
 			int end = tok[0] == 'e';
 
 			if (dg_list_parse_day(v, strlen(v), end ? UINT32_MAX : 0,
 					      end ? &m->end_day : &m->start_day) < 0)
-				return fail(err, errlen, -EINVAL, "list option %s: expected YYYY-MM-DD, got '%s'",
+				return dg_errf(err, errlen, -EINVAL, "list option %s: expected YYYY-MM-DD, got '%s'",
 					    tok, v);
 		} else if (strcmp(tok, "sinkhole4") == 0 || strcmp(tok, "sinkhole6") == 0) {
 			struct dg_config_addr a;
 			int six = tok[8] == '6';
 
 			if (dg_config_parse_addr(v, &a) < 0 || a.family != (six ? 6 : 4))
-				return fail(err, errlen, -EINVAL, "list option %s: bad address '%s'", tok, v);
+				return dg_errf(err, errlen, -EINVAL, "list option %s: bad address '%s'", tok, v);
 			if (six) {
 				memcpy(m->sinkhole6, a.addr, 16);
 				m->has_sinkhole6 = 1;
@@ -253,7 +240,7 @@ dg_snapshot_parse_list_opts(const char *text, struct dg_list_opts *o, char *buf,
 				m->has_sinkhole4 = 1;
 			}
 		} else {
-			return fail(err, errlen, -EINVAL,
+			return dg_errf(err, errlen, -EINVAL,
 				    "list option '%s': unknown (identifier, category, action, mode, start, end, sinkhole4, sinkhole6)",
 				    tok);
 		}
@@ -271,7 +258,7 @@ load_lists(struct dg_control *c, FILE *report, struct dg_filter_builder **out, c
 	int rc = dg_filter_builder_create(&b, 0);
 
 	if (rc < 0)
-		return fail(err, len, rc, "out of memory");
+		return dg_errf(err, len, rc, "out of memory");
 	for (unsigned int i = 0; i < cfg->n_lists; i++) {
 		const struct dg_config_list *l = &cfg->lists[i];
 		struct dg_list_opts o;
@@ -285,13 +272,13 @@ load_lists(struct dg_control *c, FILE *report, struct dg_filter_builder **out, c
 			char why[256];
 
 			snprintf(why, sizeof(why), "%s", err);
-			rc = fail(err, len, rc, "%s:%u: %s", cfg->path, l->line, why);
+			rc = dg_errf(err, len, rc, "%s:%u: %s", cfg->path, l->line, why);
 			break;
 		}
 		rc = dg_lists_load(b, l->path, (enum dg_list_format)dg_list_format_parse(l->format),
 				   &o, &c->reports[i]);
 		if (rc < 0) {
-			rc = fail(err, len, rc, "%s:%u: list %s: %s%s", cfg->path, l->line, l->path,
+			rc = dg_errf(err, len, rc, "%s:%u: list %s: %s%s", cfg->path, l->line, l->path,
 				  strerror(-rc), rc == -EINVAL && cfg->strict ?
 				  " (strict: a line was rejected, see above)" : "");
 			break;
@@ -309,7 +296,7 @@ load_lists(struct dg_control *c, FILE *report, struct dg_filter_builder **out, c
 			      dg_filter_builder_add(b, &op->name, &m);
 
 		if (r < 0)
-			rc = fail(err, len, r, "replaying a runtime change: %s", strerror(-r));
+			rc = dg_errf(err, len, r, "replaying a runtime change: %s", strerror(-r));
 	}
 	if (rc < 0) {
 		dg_filter_builder_free(b);
@@ -333,14 +320,14 @@ dg_snapshot_reload(struct dg_control *c, FILE *report, char *err, size_t len)
 	rc = dg_filter_build(b, &f);
 	if (rc < 0) {
 		dg_filter_builder_free(b);
-		rc = fail(err, len, rc, "building the snapshot: %s", strerror(-rc));
+		rc = dg_errf(err, len, rc, "building the snapshot: %s", strerror(-rc));
 		goto failed;
 	}
 	s = snapshot_new(c, f, c->app->snap ? c->app->snap->optout : NULL);
 	if (s == NULL) {
 		dg_filter_free(f);
 		dg_filter_builder_free(b);
-		rc = fail(err, len, -ENOMEM, "out of memory");
+		rc = dg_errf(err, len, -ENOMEM, "out of memory");
 		goto failed;
 	}
 	publish(c, s);
@@ -394,18 +381,18 @@ dg_snapshot_change(struct dg_control *c, int del, const struct dg_name *name,
 		       dg_filter_builder_add(c->builder, name, meta);
 
 	if (rc < 0)
-		return fail(err, len, rc, "%s", strerror(-rc));
+		return dg_errf(err, len, rc, "%s", strerror(-rc));
 	if (del && rc == 0)
-		return fail(err, len, -ENOENT, "no such entry");
+		return dg_errf(err, len, -ENOENT, "no such entry");
 	if (journal_push(c, del, name, meta) < 0)
-		return fail(err, len, -ENOMEM, "out of memory");
+		return dg_errf(err, len, -ENOMEM, "out of memory");
 	rc = dg_filter_build(c->builder, &f);
 	if (rc < 0)
-		return fail(err, len, rc, "building the snapshot: %s", strerror(-rc));
+		return dg_errf(err, len, rc, "building the snapshot: %s", strerror(-rc));
 	s = snapshot_new(c, f, c->app->snap ? c->app->snap->optout : NULL);
 	if (s == NULL) {
 		dg_filter_free(f);
-		return fail(err, len, -ENOMEM, "out of memory");
+		return dg_errf(err, len, -ENOMEM, "out of memory");
 	}
 	publish(c, s);
 	return 0;
@@ -477,7 +464,7 @@ dg_snapshot_init(struct dg_control *c, struct dg_app *app, char *err, size_t len
 	app->snap = snapshot_new(c, NULL, t);
 	if (app->snap == NULL) {
 		dg_optout_free(t);
-		return fail(err, len, -ENOMEM, "out of memory");
+		return dg_errf(err, len, -ENOMEM, "out of memory");
 	}
 	c->generation = app->snap->generation;
 	return dg_snapshot_reload(c, stderr, err, len);

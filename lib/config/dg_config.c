@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +7,7 @@
 #include <ini.h>
 
 #include "dg_config.h"
-#include "config_pvt.h"
+#include "dg_err.h"
 
 void
 dg_config_defaults(struct dg_config *c)
@@ -114,17 +113,17 @@ dg_config_load(struct dg_config *c, const char *path, char *err, size_t len)
 	if (ctx.f == NULL) {
 		int e = errno;
 
-		return cfg_fail(err, len, -e, "%s: cannot read: %s", path, strerror(e));
+		return dg_errf(err, len, -e, "%s: cannot read: %s", path, strerror(e));
 	}
 	line = ini_parse_stream(reader, &ctx, handler, &ctx);
 	fclose(ctx.f);
 	if (ctx.rc != 0 && (line <= 0 || (unsigned int)line >= ctx.err_line))
-		return cfg_fail(err, len, ctx.rc, "%s:%u: %s", path, ctx.err_line, ctx.reason);
+		return dg_errf(err, len, ctx.rc, "%s:%u: %s", path, ctx.err_line, ctx.reason);
 	if (line > 0)
-		return cfg_fail(err, len, -EINVAL, "%s:%d: syntax error (expected [section] or key = value)",
+		return dg_errf(err, len, -EINVAL, "%s:%d: syntax error (expected [section] or key = value)",
 			    path, line);
 	if (line < 0)
-		return cfg_fail(err, len, -ENOMEM, "%s: out of memory", path);
+		return dg_errf(err, len, -ENOMEM, "%s: out of memory", path);
 	return dg_config_validate(c, err, len);
 }
 
@@ -132,7 +131,7 @@ int
 dg_config_validate(const struct dg_config *c, char *err, size_t len)
 {
 	if (c->n_pairs == 0)
-		return cfg_fail(err, len, -EINVAL, "%s: no [ports] pair: nothing to forward", c->path);
+		return dg_errf(err, len, -EINVAL, "%s: no [ports] pair: nothing to forward", c->path);
 	for (unsigned int i = 0; i < c->n_pairs; i++) {
 		const struct dg_config_pair *a = &c->pairs[i];
 
@@ -145,7 +144,7 @@ dg_config_validate(const struct dg_config *c, char *err, size_t len)
 			else if (!strcmp(a->net, b->sub) || !strcmp(a->net, b->net))
 				dup = a->net;
 			if (dup != NULL)
-				return cfg_fail(err, len, -EINVAL, "%s:%u: port '%s' is already in a pair",
+				return dg_errf(err, len, -EINVAL, "%s:%u: port '%s' is already in a pair",
 					    c->path, a->line, dup);
 		}
 	}

@@ -4,25 +4,13 @@
  * bad address is reported with its line before anything starts.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dg_config.h"
-#include "config_pvt.h"
-
-int
-cfg_fail(char *err, size_t len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
+#include "dg_err.h"
 
 typedef int (*setter_fn)(struct dg_config *c, const char *v, char *err, size_t len);
 
@@ -30,11 +18,11 @@ static int
 add_eal(struct dg_config *c, const char *arg, char *err, size_t len)
 {
 	if (c->n_eal >= DG_CONFIG_MAX_EAL_ARGS)
-		return cfg_fail(err, len, -E2BIG, "more than %d EAL arguments",
+		return dg_errf(err, len, -E2BIG, "more than %d EAL arguments",
 				DG_CONFIG_MAX_EAL_ARGS);
 	c->eal[c->n_eal] = strdup(arg);
 	if (c->eal[c->n_eal] == NULL)
-		return cfg_fail(err, len, -ENOMEM, "out of memory");
+		return dg_errf(err, len, -ENOMEM, "out of memory");
 	c->n_eal++;
 	return 0;
 }
@@ -46,7 +34,7 @@ set_eal_args(struct dg_config *c, const char *v, char *err, size_t len)
 	int rc = 0;
 
 	if (copy == NULL)
-		return cfg_fail(err, len, -ENOMEM, "out of memory");
+		return dg_errf(err, len, -ENOMEM, "out of memory");
 	for (char *t = strtok_r(copy, " \t", &save); t != NULL && rc == 0;
 	     t = strtok_r(NULL, " \t", &save))
 		rc = add_eal(c, t, err, len);
@@ -60,7 +48,7 @@ set_vdev(struct dg_config *c, const char *v, char *err, size_t len)
 	int rc;
 
 	if (v[0] == '\0' || strchr(v, ' ') != NULL)
-		return cfg_fail(err, len, -EINVAL, "vdev: expected one device string without spaces");
+		return dg_errf(err, len, -EINVAL, "vdev: expected one device string without spaces");
 	rc = add_eal(c, "--vdev", err, len);
 	return rc < 0 ? rc : add_eal(c, v, err, len);
 }
@@ -72,16 +60,16 @@ set_pair(struct dg_config *c, const char *v, char *err, size_t len)
 	char extra[2];
 
 	if (c->n_pairs >= DG_CONFIG_MAX_PAIRS)
-		return cfg_fail(err, len, -E2BIG, "more than %d port pairs", DG_CONFIG_MAX_PAIRS);
+		return dg_errf(err, len, -E2BIG, "more than %d port pairs", DG_CONFIG_MAX_PAIRS);
 	p = &c->pairs[c->n_pairs];
 	if (sscanf(v, "%63s %63s %1s", p->sub, p->net, extra) != 2)
-		return cfg_fail(err, len, -EINVAL,
+		return dg_errf(err, len, -EINVAL,
 				"pair: expected 'SUBSCRIBER_PORT NETWORK_PORT', got '%s'", v);
 	if (strlen(p->sub) >= DG_CONFIG_PORT_NAME_MAX - 1 ||
 	    strlen(p->net) >= DG_CONFIG_PORT_NAME_MAX - 1)
-		return cfg_fail(err, len, -EINVAL, "pair: port name too long");
+		return dg_errf(err, len, -EINVAL, "pair: port name too long");
 	if (strcmp(p->sub, p->net) == 0)
-		return cfg_fail(err, len, -EINVAL, "pair: '%s' on both sides", p->sub);
+		return dg_errf(err, len, -EINVAL, "pair: '%s' on both sides", p->sub);
 	c->n_pairs++;
 	return 0;
 }
@@ -92,7 +80,7 @@ set_lcores(struct dg_config *c, const char *v, char *err, size_t len)
 	int n = dg_config_parse_lcores(v, c->workers, DG_CONFIG_MAX_LCORES);
 
 	if (n < 0)
-		return cfg_fail(err, len, n == -E2BIG ? -E2BIG : -EINVAL,
+		return dg_errf(err, len, n == -E2BIG ? -E2BIG : -EINVAL,
 				"lcores: expected ids like '1,3-4' below %d without repeats, got '%s'",
 				DG_CONFIG_MAX_LCORES, v);
 	c->n_workers = (unsigned int)n;
@@ -108,54 +96,22 @@ set_list(struct dg_config *c, const char *v, char *err, size_t len)
 	int n = 0, known = 0;
 
 	if (c->n_lists >= DG_CONFIG_MAX_LISTS)
-		return cfg_fail(err, len, -E2BIG, "more than %d lists", DG_CONFIG_MAX_LISTS);
+		return dg_errf(err, len, -E2BIG, "more than %d lists", DG_CONFIG_MAX_LISTS);
 	l = &c->lists[c->n_lists];
 	memset(l, 0, sizeof(*l));
 	if (sscanf(v, "%15s %511s %n", l->format, l->path, &n) < 2 || n == 0)
-		return cfg_fail(err, len, -EINVAL, "list: expected 'FORMAT PATH [key=value...]', got '%s'",
+		return dg_errf(err, len, -EINVAL, "list: expected 'FORMAT PATH [key=value...]', got '%s'",
 				v);
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
 		known |= strcmp(l->format, formats[i]) == 0;
 	if (!known)
-		return cfg_fail(err, len, -EINVAL,
+		return dg_errf(err, len, -EINVAL,
 				"list: unknown format '%s' (auto, native, rpz, hosts, domains, wildcard, adblock)",
 				l->format);
 	if (strlen(v + n) >= sizeof(l->opts))
-		return cfg_fail(err, len, -EINVAL, "list: options too long");
+		return dg_errf(err, len, -EINVAL, "list: options too long");
 	snprintf(l->opts, sizeof(l->opts), "%s", v + n);
 	c->n_lists++;
-	return 0;
-}
-
-static int
-set_strict(struct dg_config *c, const char *v, char *err, size_t len)
-{
-	if (dg_config_parse_bool(v, &c->strict) < 0)
-		return cfg_fail(err, len, -EINVAL, "strict: expected yes or no, got '%s'", v);
-	return 0;
-}
-
-static int
-set_inspect(struct dg_config *c, const char *v, char *err, size_t len)
-{
-	if (dg_config_parse_bool(v, &c->inspect) < 0)
-		return cfg_fail(err, len, -EINVAL, "inspect: expected yes or no, got '%s'", v);
-	return 0;
-}
-
-static int
-set_ede(struct dg_config *c, const char *v, char *err, size_t len)
-{
-	if (dg_config_parse_bool(v, &c->ede) < 0)
-		return cfg_fail(err, len, -EINVAL, "ede: expected yes or no, got '%s'", v);
-	return 0;
-}
-
-static int
-set_ede_text(struct dg_config *c, const char *v, char *err, size_t len)
-{
-	if (dg_config_parse_bool(v, &c->ede_text) < 0)
-		return cfg_fail(err, len, -EINVAL, "ede_text: expected yes or no, got '%s'", v);
 	return 0;
 }
 
@@ -167,7 +123,7 @@ set_ede_code(struct dg_config *c, const char *v, char *err, size_t len)
 	else if (strcmp(v, "17") == 0 || strcasecmp(v, "filtered") == 0)
 		c->ede_code = 17;
 	else
-		return cfg_fail(err, len, -EINVAL, "ede_code: expected 15 (blocked) or 17 (filtered), got '%s'",
+		return dg_errf(err, len, -EINVAL, "ede_code: expected 15 (blocked) or 17 (filtered), got '%s'",
 				v);
 	return 0;
 }
@@ -179,7 +135,7 @@ set_sinkhole(const char *key, int family, const char *v, bool *set, uint8_t *out
 	struct dg_config_addr a;
 
 	if (dg_config_parse_addr(v, &a) < 0 || a.family != family)
-		return cfg_fail(err, len, -EINVAL, "%s: expected an IPv%d address, got '%s'", key,
+		return dg_errf(err, len, -EINVAL, "%s: expected an IPv%d address, got '%s'", key,
 				family, v);
 	memcpy(out, a.addr, family == 4 ? 4 : 16);
 	*set = true;
@@ -207,17 +163,17 @@ set_category(struct dg_config *c, const char *v, char *err, size_t len)
 	int n;
 
 	if (c->n_categories >= DG_CONFIG_MAX_CATEGORIES)
-		return cfg_fail(err, len, -E2BIG, "more than %d category sinkholes",
+		return dg_errf(err, len, -E2BIG, "more than %d category sinkholes",
 				DG_CONFIG_MAX_CATEGORIES);
 	k = &c->categories[c->n_categories];
 	memset(k, 0, sizeof(*k));
 	n = sscanf(v, "%63s %63s %63s %1s", k->name, a1, a2, extra);
 	if (n < 2 || n > 3)
-		return cfg_fail(err, len, -EINVAL,
+		return dg_errf(err, len, -EINVAL,
 				"category_sinkhole: expected 'CATEGORY ADDRESS [ADDRESS]', got '%s'", v);
 	for (const char *a = a1; a != NULL; a = (a == a1 && n == 3) ? a2 : NULL) {
 		if (dg_config_parse_addr(a, &x) < 0)
-			return cfg_fail(err, len, -EINVAL, "category_sinkhole: bad address '%s'", a);
+			return dg_errf(err, len, -EINVAL, "category_sinkhole: bad address '%s'", a);
 		if (x.family == 4) {
 			memcpy(k->v4, x.addr, 4);
 			k->v4_set = true;
@@ -238,7 +194,7 @@ set_soa(struct dg_config *c, const char *v, char *err, size_t len)
 
 	if (sscanf(v, "%255s %255s %255s %u %u %u %u %u %1s", s->zone, s->mname, s->rname,
 		   &s->serial, &s->refresh, &s->retry, &s->expire, &s->minimum, extra) != 8)
-		return cfg_fail(err, len, -EINVAL,
+		return dg_errf(err, len, -EINVAL,
 				"soa: expected 'ZONE MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM', got '%s'",
 				v);
 	s->set = true;
@@ -252,14 +208,14 @@ set_resolvers(struct dg_config *c, const char *v, char *err, size_t len)
 	int rc = 0;
 
 	if (copy == NULL)
-		return cfg_fail(err, len, -ENOMEM, "out of memory");
+		return dg_errf(err, len, -ENOMEM, "out of memory");
 	for (char *t = strtok_r(copy, " ,\t", &save); t != NULL && rc == 0;
 	     t = strtok_r(NULL, " ,\t", &save)) {
 		if (c->n_resolvers >= DG_CONFIG_MAX_RESOLVERS)
-			rc = cfg_fail(err, len, -E2BIG, "more than %d resolvers",
+			rc = dg_errf(err, len, -E2BIG, "more than %d resolvers",
 				      DG_CONFIG_MAX_RESOLVERS);
 		else if (dg_config_parse_addr(t, &c->resolvers[c->n_resolvers]) < 0)
-			rc = cfg_fail(err, len, -EINVAL, "resolvers: bad address '%s'", t);
+			rc = dg_errf(err, len, -EINVAL, "resolvers: bad address '%s'", t);
 		else
 			c->n_resolvers++;
 	}
@@ -271,7 +227,7 @@ static int
 set_path(const char *key, char *dst, size_t dstlen, const char *v, char *err, size_t len)
 {
 	if (v[0] == '\0' || strlen(v) >= dstlen)
-		return cfg_fail(err, len, -EINVAL, "%s: expected a path shorter than %zu bytes", key,
+		return dg_errf(err, len, -EINVAL, "%s: expected a path shorter than %zu bytes", key,
 				dstlen);
 	snprintf(dst, dstlen, "%s", v);
 	return 0;
@@ -311,7 +267,7 @@ static int
 set_appliance(struct dg_config *c, const char *v, char *err, size_t len)
 {
 	if (v[0] == '\0' || strlen(v) >= sizeof(c->appliance) || strpbrk(v, " \t") != NULL)
-		return cfg_fail(err, len, -EINVAL, "appliance: expected a name without blanks, under %zu bytes",
+		return dg_errf(err, len, -EINVAL, "appliance: expected a name without blanks, under %zu bytes",
 				sizeof(c->appliance));
 	snprintf(c->appliance, sizeof(c->appliance), "%s", v);
 	return 0;
@@ -324,7 +280,7 @@ set_ctl_mode(struct dg_config *c, const char *v, char *err, size_t len)
 	unsigned long m = strtoul(v, &end, 8);
 
 	if (v[0] < '0' || v[0] > '7' || *end != '\0' || m > 0777)
-		return cfg_fail(err, len, -EINVAL, "mode: expected octal permissions like 0660, got '%s'",
+		return dg_errf(err, len, -EINVAL, "mode: expected octal permissions like 0660, got '%s'",
 				v);
 	c->ctl_mode = (unsigned int)m;
 	return 0;
@@ -336,7 +292,7 @@ set_id(const char *key, long *dst, const char *v, char *err, size_t len)
 	unsigned long x;
 
 	if (dg_config_parse_uint(v, 0, 0x7fffffff, &x) < 0)
-		return cfg_fail(err, len, -EINVAL, "%s: expected a numeric id, got '%s'", key, v);
+		return dg_errf(err, len, -EINVAL, "%s: expected a numeric id, got '%s'", key, v);
 	*dst = (long)x;
 	return 0;
 }
@@ -382,6 +338,20 @@ static const struct uint_key uint_keys[] = {
 	UKEY("stats", "prometheus_interval", prometheus_interval, 1, 86400),
 };
 
+/* A yes/no key. */
+struct bool_key {
+	const char *section, *key;
+	size_t off;
+};
+
+#define BKEY(s, k, field) { s, k, offsetof(struct dg_config, field) }
+static const struct bool_key bool_keys[] = {
+	BKEY("filter", "strict", strict),
+	BKEY("filter", "inspect", inspect),
+	BKEY("answer", "ede", ede),
+	BKEY("answer", "ede_text", ede_text),
+};
+
 struct fn_key {
 	const char *section, *key;
 	setter_fn set;
@@ -393,13 +363,9 @@ static const struct fn_key fn_keys[] = {
 	{ "ports", "pair", set_pair },
 	{ "workers", "lcores", set_lcores },
 	{ "filter", "list", set_list },
-	{ "filter", "strict", set_strict },
-	{ "filter", "inspect", set_inspect },
 	{ "answer", "sinkhole_v4", set_sinkhole_v4 },
 	{ "answer", "sinkhole_v6", set_sinkhole_v6 },
-	{ "answer", "ede", set_ede },
 	{ "answer", "ede_code", set_ede_code },
-	{ "answer", "ede_text", set_ede_text },
 	{ "answer", "soa", set_soa },
 	{ "answer", "category_sinkhole", set_category },
 	{ "intercept", "resolvers", set_resolvers },
@@ -434,7 +400,7 @@ dg_config_set(struct dg_config *c, const char *section, const char *key, const c
 	size_t i;
 
 	if (!known_section(section))
-		return cfg_fail(err, len, -EINVAL, "unknown section [%s]", section);
+		return dg_errf(err, len, -EINVAL, "unknown section [%s]", section);
 	for (i = 0; i < sizeof(fn_keys) / sizeof(fn_keys[0]); i++)
 		if (strcmp(section, fn_keys[i].section) == 0 && strcmp(key, fn_keys[i].key) == 0)
 			return fn_keys[i].set(c, value, err, len);
@@ -445,11 +411,21 @@ dg_config_set(struct dg_config *c, const char *section, const char *key, const c
 		if (strcmp(section, k->section) != 0 || strcmp(key, k->key) != 0)
 			continue;
 		if (dg_config_parse_uint(value, k->min, k->max, &v) < 0)
-			return cfg_fail(err, len, -EINVAL,
+			return dg_errf(err, len, -EINVAL,
 					"%s: expected a whole number in %lu..%lu, got '%s'", key, k->min,
 					k->max, value);
 		*(unsigned int *)((char *)c + k->off) = (unsigned int)v;
 		return 0;
 	}
-	return cfg_fail(err, len, -EINVAL, "unknown key '%s' in [%s]", key, section);
+	for (i = 0; i < sizeof(bool_keys) / sizeof(bool_keys[0]); i++) {
+		const struct bool_key *k = &bool_keys[i];
+
+		if (strcmp(section, k->section) != 0 || strcmp(key, k->key) != 0)
+			continue;
+		if (dg_config_parse_bool(value, (bool *)((char *)c + k->off)) < 0)
+			return dg_errf(err, len, -EINVAL, "%s: expected yes or no, got '%s'", key,
+				       value);
+		return 0;
+	}
+	return dg_errf(err, len, -EINVAL, "unknown key '%s' in [%s]", key, section);
 }

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dg_err.h"
 #include "dg_ctl_server.h"
 
 /* Connections admitted per poll call, so a connect storm cannot starve the loop. */
@@ -63,21 +63,6 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void
 dg_ctl_server_conf_init(struct dg_ctl_server_conf *conf)
@@ -101,7 +86,7 @@ clear_stale(const char *path, const struct sockaddr_un *sa, char *err, size_t er
 	if (lstat(path, &sb) != 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(sb.st_mode)) {
-		set_err(err, errlen, "%s: exists and is not a socket", path);
+		dg_errf(err, errlen, 0, "%s: exists and is not a socket", path);
 		return -EEXIST;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -110,13 +95,13 @@ clear_stale(const char *path, const struct sockaddr_un *sa, char *err, size_t er
 	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
 	if (r == 0 || errno == EAGAIN) {
 		close(fd);
-		set_err(err, errlen, "%s: another process is listening on it", path);
+		dg_errf(err, errlen, 0, "%s: another process is listening on it", path);
 		return -EADDRINUSE;
 	}
 	close(fd);
 	if (unlink(path) != 0 && errno != ENOENT) {
 		r = -errno;
-		set_err(err, errlen, "%s: cannot remove stale socket: %s", path, strerror(-r));
+		dg_errf(err, errlen, 0, "%s: cannot remove stale socket: %s", path, strerror(-r));
 		return r;
 	}
 	return 0;
@@ -134,13 +119,13 @@ dg_ctl_server_open(const struct dg_ctl_server_conf *conf, struct dg_ctl_server *
 
 	if (conf == NULL || out == NULL || conf->path == NULL || conf->path[0] == '\0' ||
 			conf->max_clients == 0 || conf->timeout_ms == 0) {
-		set_err(err, errlen, "control socket: missing path or zero limit");
+		dg_errf(err, errlen, 0, "control socket: missing path or zero limit");
 		return -EINVAL;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	if (strlen(conf->path) >= sizeof(sa.sun_path)) {
-		set_err(err, errlen, "%s: path longer than %zu bytes", conf->path,
+		dg_errf(err, errlen, 0, "%s: path longer than %zu bytes", conf->path,
 			sizeof(sa.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
@@ -163,7 +148,7 @@ dg_ctl_server_open(const struct dg_ctl_server_conf *conf, struct dg_ctl_server *
 	ret = clear_stale(conf->path, &sa, err, errlen);
 	if (ret < 0) {
 		if (err != NULL && err[0] == '\0')
-			set_err(err, errlen, "%s: %s", conf->path, strerror(-ret));
+			dg_errf(err, errlen, 0, "%s: %s", conf->path, strerror(-ret));
 		goto fail;
 	}
 	what = "socket";
@@ -194,15 +179,15 @@ dg_ctl_server_open(const struct dg_ctl_server_conf *conf, struct dg_ctl_server *
 sys_unlink:
 	ret = -errno;
 	unlink(s->path);
-	set_err(err, errlen, "%s: %s: %s", conf->path, what, strerror(-ret));
+	dg_errf(err, errlen, 0, "%s: %s: %s", conf->path, what, strerror(-ret));
 	goto fail;
 sys:
 	ret = -errno;
-	set_err(err, errlen, "%s: %s: %s", conf->path, what, strerror(-ret));
+	dg_errf(err, errlen, 0, "%s: %s: %s", conf->path, what, strerror(-ret));
 	goto fail;
 nomem:
 	ret = -ENOMEM;
-	set_err(err, errlen, "control socket: out of memory");
+	dg_errf(err, errlen, 0, "control socket: out of memory");
 fail:
 	if (s != NULL) {
 		if (s->fd >= 0)

@@ -6,11 +6,11 @@
 #include <endian.h>
 #include <errno.h>
 #include <stdalign.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dg_err.h"
 #include "dg_optout.h"
 #include "dg_optout_pvt.h"
 
@@ -407,21 +407,6 @@ dg_optout_with_deleted(const struct dg_optout *old, const struct dg_optout_prefi
 	return rebuild_with(old, p, false, out);
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool
 is_blank(char c)
@@ -445,7 +430,7 @@ dg_optout_load(const char *path, struct dg_optout **out, char *err, size_t errle
 	f = fopen(path, "re");
 	if (f == NULL) {
 		ret = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		dg_errf(err, errlen, 0, "%s: %s", path, strerror(-ret));
 		return ret;
 	}
 	while (errno = 0, (len = getline(&line, &linecap, f)) >= 0) {
@@ -454,7 +439,7 @@ dg_optout_load(const char *path, struct dg_optout **out, char *err, size_t errle
 
 		lineno++;
 		if (memchr(line, '\0', (size_t)len) != NULL) {
-			set_err(err, errlen, "%s:%lu: NUL byte in line", path, lineno);
+			dg_errf(err, errlen, 0, "%s:%lu: NUL byte in line", path, lineno);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -473,7 +458,7 @@ dg_optout_load(const char *path, struct dg_optout **out, char *err, size_t errle
 		*e = '\0';
 		for (char *b = s; b < e; b++) {
 			if (is_blank(*b)) {
-				set_err(err, errlen, "%s:%lu: unexpected text after the prefix: '%s'",
+				dg_errf(err, errlen, 0, "%s:%lu: unexpected text after the prefix: '%s'",
 					path, lineno, s);
 				ret = -EINVAL;
 				goto out;
@@ -481,7 +466,7 @@ dg_optout_load(const char *path, struct dg_optout **out, char *err, size_t errle
 		}
 		if (n == cap) {
 			if (cap >= DG_OPTOUT_MAX_PREFIXES) {
-				set_err(err, errlen, "%s:%lu: more than %u prefixes", path,
+				dg_errf(err, errlen, 0, "%s:%lu: more than %u prefixes", path,
 					lineno, DG_OPTOUT_MAX_PREFIXES);
 				ret = -E2BIG;
 				goto out;
@@ -489,14 +474,14 @@ dg_optout_load(const char *path, struct dg_optout **out, char *err, size_t errle
 			cap = cap == 0 ? 64 : cap * 2;
 			nv = realloc(v, cap * sizeof(*v));
 			if (nv == NULL) {
-				set_err(err, errlen, "%s: out of memory", path);
+				dg_errf(err, errlen, 0, "%s: out of memory", path);
 				ret = -ENOMEM;
 				goto out;
 			}
 			v = nv;
 		}
 		if (dg_optout_prefix_parse(s, &v[n], &reason) != 0) {
-			set_err(err, errlen, "%s:%lu: %s: '%s'", path, lineno, reason, s);
+			dg_errf(err, errlen, 0, "%s:%lu: %s: '%s'", path, lineno, reason, s);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -504,12 +489,12 @@ dg_optout_load(const char *path, struct dg_optout **out, char *err, size_t errle
 	}
 	if (ferror(f)) {
 		ret = errno != 0 ? -errno : -EIO;
-		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		dg_errf(err, errlen, 0, "%s: %s", path, strerror(-ret));
 		goto out;
 	}
 	ret = dg_optout_build(v, n, out);
 	if (ret < 0)
-		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		dg_errf(err, errlen, 0, "%s: %s", path, strerror(-ret));
 out:
 	free(line);
 	free(v);

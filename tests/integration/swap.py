@@ -113,7 +113,6 @@ prometheus_interval = 1
             break
         time.sleep(0.05)
     ctl = lambda *a: subprocess.run([CTL, "-s", sock] + list(a), capture_output=True, text=True)
-    tel = telemetry(f"/var/run/dpdk/dgswap{os.getpid()}/dpdk_telemetry.v2", "/dnsgate/stats")
     reloads = changes = errors = 0
     end = time.time() + SECS
     version = 1
@@ -132,6 +131,8 @@ prometheus_interval = 1
             r = ctl("del", t)
             changes += r.returncode == 0
             errors += r.returncode != 0
+    # Still running (run_for outlasts the loop): ask DPDK telemetry too.
+    tel = telemetry(f"/var/run/dpdk/dgswap{os.getpid()}/dpdk_telemetry.v2", "/dnsgate/stats")
     out, _ = dg.communicate(timeout=60)
     print(out[-2500:])
     check(dg.returncode == 0, f"dnsgate exit status {dg.returncode}")
