@@ -428,7 +428,8 @@ dg_snapshot_ident_totals(struct dg_control *c, void (*cb)(const char *, uint64_t
 
 	if (t == NULL)
 		return;
-	memcpy(t, c->totals, n * sizeof(*t));
+	if (n > 0)
+		memcpy(t, c->totals, n * sizeof(*t));
 	/* The serving snapshot's rows on top of the retired totals, merged by name. */
 	for (uint32_t id = 0; s != NULL && s->filter != NULL && id <= s->n_idents; id++) {
 		const char *text = DG_IDENT_NONE;
