@@ -289,6 +289,22 @@ appliance = itest
     check(got == (counts["queries"], counts["optout"], counts["filtered"]),
           f"history totals {got} == model {(counts['queries'], counts['optout'], counts['filtered'])}"
           + (f" ({row.stderr.strip()})" if row.returncode else ""))
+    # Reflection guard: one shared cell, one answer per second. The replay takes well under
+    # a second, so at most two answers go out; every other would-be answer is forwarded
+    # unchanged and counted as rate_limited.
+    with open(j("dnsgate.ini")) as f:
+        cfg = f.read().replace("[guard]\nrate = 0", "[guard]\nrate = 1\nburst = 1\nslots = 1")
+    with open(j("guard.ini"), "w") as f:
+        f.write(cfg)
+    g = subprocess.run([DNSGATE, "--", "--config", j("guard.ini")], capture_output=True, text=True)
+    ga = re.search(r"answered (\d+)", g.stdout)
+    rl = re.search(r"rate_limited (\d+)", g.stdout)
+    ga = int(ga.group(1)) if ga else -1
+    rl = int(rl.group(1)) if rl else 0
+    check(g.returncode == 0 and 1 <= ga <= 2 and ga + rl == len(want_ans),
+          f"guard: answered {ga} + rate-limited {rl} == would-be answers {len(want_ans)}")
+    check(len(read_pcap(j("net-out.pcap"))) == len(want_fwd) + rl,
+          "guard: rate-limited queries were forwarded unchanged")
     kinds = {}
     for _, kind, *_ in manifest:
         kinds[kind] = kinds.get(kind, 0) + 1

@@ -11,11 +11,14 @@
 # interleave every configuration so machine noise hits all alike; a run's figure is the median
 # of its per-second samples after the warm-up; the table gives the median over rounds and
 # the spread (min-max). Then the swap-under-load run (tools/bench/lab/swap.py).
-# Writes OUT/results.json, OUT/results.md, OUT/throughput.png, OUT/swap.png.
+# Then, as root with dnsperf, dnsdist and unbound installed, the peers run (tools/bench/peers.sh).
+# Writes OUT/results.json, OUT/results.md, OUT/throughput.png, OUT/swap.png (and peers.md,
+# peers.json).
 #
 # Environment: SECS (per run, 8), ROUNDS (3), WARM (warm-up seconds dropped, 2), FRAMES
 # (per capture, 32768), SIZES ("1000 1000000 10000000"), OUT (BUILD_DIR/bench-results),
-# SWAP_SECS (20, 0 = skip), SWAP_PAUSE (seconds between reloads, 1), DG_SHARED_DATA
+# SWAP_SECS (20, 0 = skip), SWAP_PAUSE (seconds between reloads, 1), SWAP_SIZE (1000000),
+# PEERS (auto, 1, 0; its own PEERS_* variables are in peers.sh), DG_SHARED_DATA
 # (names from $DG_SHARED_DATA/names/*.csv when set, else /work/shared/data if present,
 # else pcapgen's synthetic names). Needs: meson, ninja, cc, dpdk-testpmd, python3, gnuplot.
 set -euo pipefail
@@ -193,6 +196,20 @@ if [ "${SWAP_SECS:-20}" != 0 ]; then
 		--pcap "$work/benign.pcap" --list "$work/list-$swap_n.txt" --frames "$frames" \
 		--seconds "${SWAP_SECS:-20}" --pause "${SWAP_PAUSE:-1}" --prefix "${tag}sw" \
 		--work "$work" --out "$out/swap.json"
+fi
+
+# The peers run (netns lab, root, dnsperf/dnsdist/unbound): PEERS=1 always, 0 never, auto
+# when those are there.
+peers=${PEERS:-auto}
+if [ "$peers" = auto ]; then
+	peers=0
+	[ "$(id -u)" = 0 ] && command -v dnsperf >/dev/null && command -v dnsdist >/dev/null &&
+		command -v unbound >/dev/null && command -v kdig >/dev/null && peers=1
+	[ "$peers" = 1 ] || echo "== peers: skipped (needs root, dnsperf, dnsdist, unbound, kdig)"
+fi
+if [ "$peers" = 1 ]; then
+	echo "== peers: dnsgate vs dnsdist vs unbound RPZ in network namespaces (tools/bench/peers.sh)"
+	OUT=$out "$here/peers.sh" "$build"
 fi
 
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)

@@ -4,7 +4,11 @@
 (infinite_rx) into net_null while a loop runs `dnsgatectl reload` of a big list; the port
 counters are read over DPDK telemetry every 100 ms. Reports the per-100 ms series, the mean
 rate of the intervals that overlap a reload against the others, and the loss:
-rx - (tx on both ports + policy drops), and TX dropped. Both must be zero."""
+rx - (tx on both ports + policy drops), and TX dropped. Both must be zero.
+The series counts DNS queries (/dnsgate/stats "queries": every frame of a pcapgen dns
+capture is one); /dnsgate/ports cannot serve it in DPDK 22.11 (its "port.rx" keys hold a '.',
+which rte_tel_data_add_dict_u64 rejects, so the dict comes back empty), and the control
+socket answers nothing while its loop runs a reload."""
 import argparse
 import json
 import os
@@ -65,10 +69,14 @@ socket = {sock}
 """)
     log = open(os.path.join(o.work, "swap.log"), "w")
     p = subprocess.Popen([o.dnsgate, "--", "--config", ini], stdout=log, stderr=subprocess.STDOUT)
+    # The sampler and the dnsgatectl clients stay off the worker's CPU (lcore 1): on a
+    # 2-CPU machine they would otherwise take the worker's core and count as a dip.
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})
     try:
         s = tel_connect(f"/var/run/dpdk/{o.prefix}/dpdk_telemetry.v2", time.monotonic() + 120)
         # Telemetry comes up with the EAL; wait until frames flow (the list is loaded).
-        while tel(s, "/dnsgate/ports") is None or tel(s, "/dnsgate/ports").get("net_pcap0.rx", 0) == 0:
+        while (tel(s, "/dnsgate/stats") or {}).get("queries", 0) == 0:
             if p.poll() is not None:
                 raise SystemExit("swap.py: dnsgate exited early, see swap.log")
             time.sleep(0.1)
@@ -85,13 +93,13 @@ socket = {sock}
 
         th = threading.Thread(target=loop)
         series = []
-        last_t, last_rx = time.monotonic(), tel(s, "/dnsgate/ports")["net_pcap0.rx"]
+        last_t, last_rx = time.monotonic(), tel(s, "/dnsgate/stats")["queries"]
         th.start()
         nxt = last_t
         while last_t - t_base < o.seconds:
             nxt += o.interval
             time.sleep(max(0.0, nxt - time.monotonic()))
-            now, rx = time.monotonic(), tel(s, "/dnsgate/ports")["net_pcap0.rx"]
+            now, rx = time.monotonic(), tel(s, "/dnsgate/stats")["queries"]
             series.append((last_t - t_base, now - t_base, (rx - last_rx) / (now - last_t) / 1e6))
             last_t, last_rx = now, rx
         stop.set()
@@ -111,9 +119,11 @@ socket = {sock}
 
     def busy(a, b):
         return any(r0 < b and r1 > a for r0, r1, _, _ in reloads)
-    during = [x[2] for x in series if busy(x[0], x[1])]
-    outside = [x[2] for x in series if not busy(x[0], x[1])]
-    mean = lambda v: sum(v) / len(v) if v else None
+    # Means weighted by time (frames / seconds): a sample read late by the telemetry thread
+    # (it shares CPU 0 with the reload) moves frames between neighbouring intervals only.
+    during = [x for x in series if busy(x[0], x[1])]
+    outside = [x for x in series if not busy(x[0], x[1])]
+    mean = lambda v: sum(x[2] * (x[1] - x[0]) for x in v) / sum(x[1] - x[0] for x in v) if v else None
     res = {
         "list": o.list, "seconds": o.seconds, "interval_s": o.interval, "pause_s": o.pause,
         "reloads_ok": sum(1 for r in reloads if r[2] == 0),
