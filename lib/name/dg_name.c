@@ -15,23 +15,24 @@ lower(uint8_t c)
  * change; every other byte keeps its value unless it is an ASCII capital.
  */
 static inline void
-lower_all(uint8_t *p, size_t len)
+copy_lower(uint8_t *dst, const uint8_t *src, size_t len)
 {
 	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
 	size_t i = 0;
 
+	/* Straight from the packet: reading back a fresh copy would stall store forwarding. */
 	for (; i + 8 <= len; i += 8) {
 		uint64_t x, h, ge_a, gt_z;
 
-		memcpy(&x, p + i, 8);
+		memcpy(&x, src + i, 8);
 		h = x & ~high;
 		ge_a = h + ones * (0x80 - 'A');
 		gt_z = h + ones * (0x7f - 'Z');
 		x ^= ((ge_a ^ gt_z) & ~x & high) >> 2;
-		memcpy(p + i, &x, 8);
+		memcpy(dst + i, &x, 8);
 	}
 	for (; i < len; i++)
-		p[i] = lower(p[i]);
+		dst[i] = lower(src[i]);
 }
 
 int
@@ -58,8 +59,7 @@ dg_name_from_wire(struct dg_name *n, const uint8_t *p, size_t avail, size_t *con
 		n->label[nl++] = (uint8_t)pos;
 		pos += 1 + (size_t)ll;
 	}
-	memcpy(n->wire, p, pos + 1);
-	lower_all(n->wire, pos + 1);
+	copy_lower(n->wire, p, pos + 1);
 	n->len = (uint8_t)(pos + 1);
 	n->nlabels = (uint8_t)nl;
 	if (consumed != NULL)
