@@ -12,17 +12,37 @@
 
 static char db_path[256];
 
+static char used[32][256]; /* every database path a test made, removed at exit */
+static unsigned int n_used;
+
 static void
-fresh_path(const char *leaf)
+remove_db(const char *path)
 {
 	char aux[300];
 
+	unlink(path);
+	snprintf(aux, sizeof(aux), "%s-wal", path);
+	unlink(aux);
+	snprintf(aux, sizeof(aux), "%s-shm", path);
+	unlink(aux);
+}
+
+static void
+remove_all(void)
+{
+	for (unsigned int i = 0; i < n_used; i++)
+		remove_db(used[i]);
+}
+
+static void
+fresh_path(const char *leaf)
+{
 	snprintf(db_path, sizeof(db_path), "/tmp/dg_history_test.%d.%s", (int)getpid(), leaf);
-	unlink(db_path);
-	snprintf(aux, sizeof(aux), "%s-wal", db_path);
-	unlink(aux);
-	snprintf(aux, sizeof(aux), "%s-shm", db_path);
-	unlink(aux);
+	remove_db(db_path);
+	if (n_used == 0)
+		atexit(remove_all);
+	if (n_used < sizeof(used) / sizeof(used[0]))
+		snprintf(used[n_used++], sizeof(used[0]), "%s", db_path);
 }
 
 static struct dg_history *
