@@ -10,6 +10,7 @@ packages=(
 	libsqlite3-dev sqlite3                       # stats history
 	chromium                                     # report test: HTML chart screenshot
 	unbound knot-dnsutils dnsperf                # lab peers: resolver and clients
+	dnsdist gnuplot-nox                          # benchmark peer and charts (tools/bench)
 	python3 iproute2 ethtool procps psmisc kmod coreutils gawk
 )
 if [ "$(id -u)" -ne 0 ]; then

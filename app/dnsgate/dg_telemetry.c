@@ -69,11 +69,12 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		char key[RTE_TEL_MAX_STRING_LEN];
 
 		dg_mgmt_port_totals(tapp, i, &c);
-		snprintf(key, sizeof(key), "%s.rx", tapp->ports[i].name);
+		/* Telemetry keys allow [A-Za-z0-9_/] only: PCI names have ':' and '.'. */
+		snprintf(key, sizeof(key), "port%u_rx", tapp->ports[i].id);
 		rte_tel_data_add_dict_u64(d, key, c.rx);
-		snprintf(key, sizeof(key), "%s.tx", tapp->ports[i].name);
+		snprintf(key, sizeof(key), "port%u_tx", tapp->ports[i].id);
 		rte_tel_data_add_dict_u64(d, key, c.tx);
-		snprintf(key, sizeof(key), "%s.dropped", tapp->ports[i].name);
+		snprintf(key, sizeof(key), "port%u_dropped", tapp->ports[i].id);
 		rte_tel_data_add_dict_u64(d, key, c.dropped);
 	}
 	return 0;

@@ -133,6 +133,7 @@ prometheus_interval = 1
             errors += r.returncode != 0
     # Still running (run_for outlasts the loop): ask DPDK telemetry too.
     tel = telemetry(f"/var/run/dpdk/dgswap{os.getpid()}/dpdk_telemetry.v2", "/dnsgate/stats")
+    telp = telemetry(f"/var/run/dpdk/dgswap{os.getpid()}/dpdk_telemetry.v2", "/dnsgate/ports")
     out, _ = dg.communicate(timeout=60)
     print(out[-2500:])
     check(dg.returncode == 0, f"dnsgate exit status {dg.returncode}")
@@ -161,6 +162,8 @@ prometheus_interval = 1
     check(int(m.group(2)) == tx0, f"answered {m.group(2)} == frames sent back {tx0}")
     check(tel is not None and tel.get("queries", 0) > 0 and "verdict_nxdomain" in tel and "verdict_log_only" in tel,
           f"DPDK telemetry /dnsgate/stats answered during the run: {tel}")
+    check(telp is not None and telp.get("port0_rx", 0) > 0 and "port1_tx" in telp,
+          f"DPDK telemetry /dnsgate/ports: {telp}")
     prom = open(j("dnsgate.prom")).read()
     pq = re.search(r"^dnsgate_queries_total (\d+)$", prom, re.M)
     q_sum = int(re.search(r"dns queries (\d+)", out).group(1))

@@ -73,7 +73,7 @@ def main():
     md = [f"Measured {meta.get('date', '?')}: {meta.get('setup', '')}; {meta.get('versions', '')}. "
           "Medians over rounds; CPU = utime + stime of the filtering process during the run "
           "(/proc/PID/stat, all threads); latency percentiles from dnsperf -v.", "",
-          "| mix | filter | qps | lost | NOERROR | p50 ms | p90 ms | p99 ms | p99.9 ms | filter CPU % of a core | CPU s per 1M answered (rounds) | vs dnsgate |",
+          "| mix | filter | qps | lost | NOERROR | p50 ms | p90 ms | p99 ms | p99.9 ms | filter CPU % of a core | CPU s per 1M answered (rounds) | CPU per answer, relative to dnsgate |",
           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         dg = [r for r in rows if r["mix"] == row["mix"] and r["peer"] == "dnsgate"]

@@ -111,7 +111,10 @@ def main():
                f"mean per 100 ms {fmt(swap['mpps_during_swaps'])} Mpps over {swap['samples_during']} "
                f"intervals that overlap a reload vs {fmt(swap['mpps_outside_swaps'])} Mpps over "
                f"{swap['samples_outside']} others: dip "
-               f"{pct(swap.get('dip'))}; lowest interval "
+               f"{pct(swap.get('dip'))}; against the second before and after each reload: mean "
+               f"{pct(swap.get('dip_local_mean'))} (per reload "
+               f"{pct(min(swap.get('dip_local_per_reload') or [None]) if swap.get('dip_local_per_reload') else None)} to "
+               f"{pct(max(swap.get('dip_local_per_reload') or [None]) if swap.get('dip_local_per_reload') else None)}); lowest interval "
                f"{fmt(swap['min_sample_mpps'])} Mpps; rx {swap['rx']}, tx {swap['tx']}, policy drops "
                f"{swap['policy_drops']}: loss {swap['loss']}, TX dropped {swap['tx_dropped']}."]
     with open(os.path.join(o.out, "results.md"), "w") as f:

@@ -141,6 +141,17 @@ socket = {sock}
     }
     if during and outside:
         res["dip"] = 1 - res["mpps_during_swaps"] / res["mpps_outside_swaps"]
+    # Per reload against its own neighbourhood (the quiet intervals within 1 s before and
+    # after it): a neighbour's load that comes and goes on this shared machine moves both
+    # sides alike, so this dip is the reload's own.
+    local = []
+    for r0, r1, _, _ in reloads:
+        dur = [x for x in series if x[0] < r1 and x[1] > r0]
+        near = [x for x in outside if x[1] > r0 - 1 and x[0] < r1 + 1]
+        if dur and near:
+            local.append(1 - mean(dur) / mean(near))
+    res["dip_local_per_reload"] = [round(d, 4) for d in local]
+    res["dip_local_mean"] = sum(local) / len(local) if local else None
     with open(o.out, "w") as f:
         json.dump(res, f, indent=1)
     print(f"   {res['reloads_ok']} reloads ok, {res['reloads_failed']} failed, "
@@ -148,6 +159,9 @@ socket = {sock}
     print(f"   mean Mpps per 100 ms: {res['mpps_during_swaps'] or 0:.3f} during reloads "
           f"({len(during)} samples), {res['mpps_outside_swaps'] or 0:.3f} outside ({len(outside)}); "
           f"dip {res.get('dip', float('nan')) * 100:.2f}%; lowest sample {res['min_sample_mpps'] or 0:.3f}")
+    if local:
+        print(f"   dip against the second before and after each reload: mean {res['dip_local_mean'] * 100:.2f}%, "
+              f"per reload {min(local) * 100:.2f}% .. {max(local) * 100:.2f}%")
     print(f"   rx {rx} tx {tx} policy drops {pdrop}: loss {res['loss']}, TX dropped {txdrop}")
 
 
