@@ -41,6 +41,15 @@ send_burst(struct dg_app *app, struct dg_worker *wk, uint16_t out, struct rte_mb
 	struct rte_eth_dev_tx_buffer *txb = wk->txb[out];
 	uint64_t sent = 0;
 
+	/* A full burst with nothing waiting goes straight out: buffering only adds a copy. */
+	if (n == txb->size && txb->length == 0) {
+		uint16_t k = rte_eth_tx_burst(port_id, q, pkts, n);
+
+		if (unlikely(k < n))
+			tx_unsent(pkts + k, (uint16_t)(n - k), &wk->cnt[out]);
+		dg_cnt_add(&wk->cnt[out].tx, k);
+		return;
+	}
 	for (uint16_t i = 0; i < n; i++)
 		sent += rte_eth_tx_buffer(port_id, q, txb, pkts[i]);
 	dg_cnt_add(&wk->cnt[out].tx, sent);
