@@ -215,6 +215,19 @@ parse_ip6(const uint8_t *frame, size_t len, struct dg_pkt *out, unsigned int *l4
 	}
 }
 
+/* Ports of a UDP or TCP header at @p l4: is it the DNS port of a resolver we filter for? */
+static inline enum dg_fwd_reason
+to_resolver(const uint8_t *frame, size_t l4, const struct dg_pkt_cfg *cfg, struct dg_pkt *out)
+{
+	out->src_port = dg_wire_get_u16(frame + l4);
+	out->dst_port = dg_wire_get_u16(frame + l4 + 2);
+	if (out->dst_port != cfg->dns_port)
+		return DG_FWD_NOT_DNS_PORT;
+	if (cfg->dst_filter != NULL && !cfg->dst_filter(out, cfg->dst_filter_arg))
+		return DG_FWD_NOT_RESOLVER;
+	return DG_FWD_NONE;
+}
+
 enum dg_fwd_reason
 dg_wire_parse_l2l4(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg,
 		   unsigned int hints, struct dg_pkt *out)
@@ -284,24 +297,16 @@ dg_wire_parse_l2l4(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cf
 	if (proto == PROTO_TCP) {
 		if (ulen < 4)
 			return DG_FWD_TCP_TRUNCATED;
-		out->src_port = dg_wire_get_u16(frame + l4);
-		out->dst_port = dg_wire_get_u16(frame + l4 + 2);
-		if (out->dst_port != cfg->dns_port)
-			return DG_FWD_NOT_DNS_PORT;
-		if (cfg->dst_filter != NULL && !cfg->dst_filter(out, cfg->dst_filter_arg))
-			return DG_FWD_NOT_RESOLVER;
-		return DG_FWD_TCP_DNS;
+		r = to_resolver(frame, l4, cfg, out);
+		return r != DG_FWD_NONE ? r : DG_FWD_TCP_DNS;
 	}
 	if (proto != PROTO_UDP)
 		return DG_FWD_NOT_UDP;
 	if (ulen < UDP_HLEN)
 		return DG_FWD_UDP_TRUNCATED;
-	out->src_port = dg_wire_get_u16(frame + l4);
-	out->dst_port = dg_wire_get_u16(frame + l4 + 2);
-	if (out->dst_port != cfg->dns_port)
-		return DG_FWD_NOT_DNS_PORT;
-	if (cfg->dst_filter != NULL && !cfg->dst_filter(out, cfg->dst_filter_arg))
-		return DG_FWD_NOT_RESOLVER;
+	r = to_resolver(frame, l4, cfg, out);
+	if (r != DG_FWD_NONE)
+		return r;
 
 	/* A DNS datagram: now the checks that cost more than a load. Our answer's source
 	 * MAC is the query's destination, which must then not be a group address. */
