@@ -128,8 +128,8 @@ answer(const struct dg_app *app, struct dg_worker *wk, struct rte_mbuf *m,
 }
 
 /*
- * A query with a filtering verdict: check what the miss path skipped (the UDP checksum,
- * unless the NIC did), count it, log it, then answer, drop or forward it.
+ * A query with a filtering verdict: check what the miss path skipped (the IPv4 header
+ * and UDP checksums, unless the NIC did), count it, log it, then answer, drop or forward.
  */
 static enum disp
 decide(const struct dg_app *app, struct dg_worker *wk, const struct dg_snapshot *snap,
@@ -138,6 +138,7 @@ decide(const struct dg_app *app, struct dg_worker *wk, const struct dg_snapshot 
 	const struct dg_entry_meta *meta = match->meta;
 	struct dg_filter_counters *fc = &wk->fc;
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned int hints;
 
 	if (meta == NULL || meta->action == DG_ACTION_ALLOW) {
 		dg_cnt_add(&fc->queries, 1);
@@ -145,7 +146,12 @@ decide(const struct dg_app *app, struct dg_worker *wk, const struct dg_snapshot 
 			dg_cnt_add(&fc->verdict[DG_ACTION_ALLOW], 1);
 		return DISP_FORWARD;
 	}
-	if (!(nic_hints(m) & DG_PKT_HINT_L4_CSUM_GOOD) && !dg_wire_udp_csum_ok(frame, p)) {
+	hints = nic_hints(m);
+	if (!(hints & DG_PKT_HINT_IP4_CSUM_GOOD) && !dg_wire_ip4_csum_ok(frame, p)) {
+		dg_cnt_add(&fc->fwd[DG_FWD_IP4_BAD_CHECKSUM], 1);
+		return DISP_FORWARD;
+	}
+	if (!(hints & DG_PKT_HINT_L4_CSUM_GOOD) && !dg_wire_udp_csum_ok(frame, p)) {
 		dg_cnt_add(&fc->fwd[DG_FWD_UDP_BAD_CHECKSUM], 1);
 		return DISP_FORWARD;
 	}
@@ -187,11 +193,12 @@ dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint16_t in,
 			continue;
 		}
 		/*
-		 * The UDP checksum is checked later, for the frames we would answer: every
-		 * other frame leaves unchanged anyway, and the miss path is the product.
+		 * Checksums are checked later, for the frames we would filter: every other
+		 * frame leaves unchanged anyway, and the miss path is the product.
 		 */
 		r = dg_pkt_parse_hint(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-				      &app->pkt_cfg, nic_hints(m) | DG_PKT_HINT_L4_CSUM_GOOD, &pk[i]);
+				      &app->pkt_cfg, DG_PKT_HINT_IP4_CSUM_GOOD |
+				      DG_PKT_HINT_L4_CSUM_GOOD, &pk[i]);
 		if (r != DG_FWD_NONE) {
 			dg_cnt_add(&fc->fwd[r], 1);
 			continue;

@@ -374,3 +374,13 @@ dg_wire_udp_csum_ok(const uint8_t *frame, const struct dg_pkt *p)
 	sum = dg_wire_csum_add(sum, frame + p->l4_off, ulen);
 	return dg_wire_csum_fold(sum) == 0xffff;
 }
+
+int
+dg_wire_ip4_csum_ok(const uint8_t *frame, const struct dg_pkt *p)
+{
+	const uint8_t *h = frame + p->l3_off;
+
+	if (p->ip_ver != 4)
+		return 1;
+	return dg_wire_csum_fold(dg_wire_csum_add(0, h, (size_t)(h[0] & 0x0f) * 4)) == 0xffff;
+}

@@ -192,6 +192,14 @@ struct dg_pkt_src_key {
  */
 int dg_wire_udp_csum_ok(const uint8_t *frame, const struct dg_pkt *p);
 
+/**
+ * Verify the IPv4 header checksum of a frame parsed with DG_PKT_HINT_IP4_CSUM_GOOD set
+ * although the NIC did not check it (the same deferral as dg_wire_udp_csum_ok()).
+ *
+ * @return 1 if right or the frame is IPv6 (no header checksum), 0 if wrong.
+ */
+int dg_wire_ip4_csum_ok(const uint8_t *frame, const struct dg_pkt *p);
+
 /** Fill @p k from a parsed frame (after dg_wire_parse_l2l4() succeeded). */
 static inline void
 dg_pkt_src_key(const struct dg_pkt *p, struct dg_pkt_src_key *k)

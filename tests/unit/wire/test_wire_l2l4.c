@@ -323,6 +323,16 @@ test_wire_udp_checksum_deferred(void)
 		      VEC_FIX_ALL & ~VEC_FIX_UDPCSUM);
 	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
 	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, &p), 1); /* IPv4 zero: not computed */
+	n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
+	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_IP4_CSUM_GOOD, &p), DG_FWD_NONE);
+	CU_ASSERT_EQUAL(dg_wire_ip4_csum_ok(f, &p), 1);
+	f[14 + 19] ^= 0x01; /* last byte of the IPv4 header */
+	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_IP4_CSUM_GOOD |
+					  DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
+	CU_ASSERT_EQUAL(dg_wire_ip4_csum_ok(f, &p), 0);
+	n = vec_build(f, sizeof(f), VEC_ETH6, VEC_IP6, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
+	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, 0, &p), DG_FWD_NONE);
+	CU_ASSERT_EQUAL(dg_wire_ip4_csum_ok(f, &p), 1); /* IPv6: no header checksum */
 }
 
 static void
