@@ -69,6 +69,11 @@ cmd_status(struct dg_control *c, struct dg_ctl_buf *b)
 			  s->filter ? dg_filter_count_active(s->filter, app->today) : 0,
 			  fi.idents, fi.total_bytes, s->optout ? dg_optout_count(s->optout) : 0,
 			  c->n_journal, c->reloads_ok, c->reloads_failed);
+	if (c->outputs != NULL)
+		dg_ctl_buf_printf(b, "hitlog_written: %" PRIu64 "\nhitlog_failed: %" PRIu64
+				  "\nhistory_intervals: %" PRIu64 "\nhistory_errors: %" PRIu64 "\n",
+				  c->outputs->log_written, c->outputs->log_failed,
+				  c->outputs->intervals, c->outputs->history_errors);
 	for (unsigned int i = 0; i < c->n_reports; i++) {
 		const struct dg_list_report *r = &c->reports[i];
 

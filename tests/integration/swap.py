@@ -131,6 +131,9 @@ prometheus_interval = 1
             r = ctl("del", t)
             changes += r.returncode == 0
             errors += r.returncode != 0
+    st = ctl("status").stdout
+    check(re.search(r"^history_intervals: [1-9]", st, re.M) is not None and
+          "history_errors: 0" in st, "status reports the history intervals written, no error")
     # Still running (run_for outlasts the loop): ask DPDK telemetry too.
     tel = telemetry(f"/var/run/dpdk/dgswap{os.getpid()}/dpdk_telemetry.v2", "/dnsgate/stats")
     telp = telemetry(f"/var/run/dpdk/dgswap{os.getpid()}/dpdk_telemetry.v2", "/dnsgate/ports")
