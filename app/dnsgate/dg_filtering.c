@@ -71,13 +71,13 @@ overrides(const struct dg_app *app, const struct dg_entry_meta *m, struct dg_ans
 
 /* One record per filtered query; a full ring loses the record, never blocks. */
 static void
-log_hit(struct dg_worker *wk, uint16_t port, const uint8_t *frame, const struct dg_pkt *p,
-	const struct dg_entry_meta *meta)
+log_hit(struct dg_worker *wk, uint64_t now, uint16_t port, const uint8_t *frame,
+	const struct dg_pkt *p, const struct dg_entry_meta *meta)
 {
 	struct dg_hit_record r;
 	uint8_t qlen = p->qname.len;
 
-	r.tsc = rte_rdtsc();
+	r.tsc = now;
 	r.identifier = meta->identifier;
 	r.category = meta->category;
 	r.qtype = p->qtype;
@@ -103,14 +103,14 @@ answer_kind(enum dg_action a)
 
 /* A query with a blocking verdict: guard, then forge in place. */
 static enum disp
-answer(const struct dg_app *app, struct dg_worker *wk, struct rte_mbuf *m,
+answer(const struct dg_app *app, struct dg_worker *wk, uint64_t now, struct rte_mbuf *m,
        const struct dg_pkt *p, const struct dg_entry_meta *meta)
 {
 	struct dg_filter_counters *fc = &wk->fc;
 	struct dg_answer_ovr ovr;
 	size_t out_len;
 
-	if (!dg_guard_allow(wk->guard, p->src_addr, p->addr_len, rte_rdtsc())) {
+	if (!dg_guard_allow(wk->guard, p->src_addr, p->addr_len, now)) {
 		dg_cnt_add(&fc->fwd[DG_FWD_RATE_LIMITED], 1);
 		return DISP_FORWARD;
 	}
@@ -133,7 +133,8 @@ answer(const struct dg_app *app, struct dg_worker *wk, struct rte_mbuf *m,
  */
 static enum disp
 decide(const struct dg_app *app, struct dg_worker *wk, const struct dg_snapshot *snap,
-       uint16_t in, struct rte_mbuf *m, const struct dg_pkt *p, const struct dg_match *match)
+       uint64_t now, uint16_t in, struct rte_mbuf *m, const struct dg_pkt *p,
+       const struct dg_match *match)
 {
 	const struct dg_entry_meta *meta = match->meta;
 	struct dg_filter_counters *fc = &wk->fc;
@@ -159,19 +160,19 @@ decide(const struct dg_app *app, struct dg_worker *wk, const struct dg_snapshot 
 	dg_cnt_add(&fc->verdict[meta->action], 1);
 	dg_cnt_add(&snap->hits[(size_t)wk->index * snap->hits_stride + match->ident_id], 1);
 	if (wk->hits != NULL)
-		log_hit(wk, app->ports[in].id, frame, p, meta);
+		log_hit(wk, now, app->ports[in].id, frame, p, meta);
 	switch (meta->action) {
 	case DG_ACTION_LOG_ONLY:
 		return DISP_FORWARD;
 	case DG_ACTION_DROP:
 		return DISP_DROP;
 	default:
-		return answer(app, wk, m, p, meta);
+		return answer(app, wk, now, m, p, meta);
 	}
 }
 
 void
-dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint16_t in,
+dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint64_t now, uint16_t in,
 		   struct rte_mbuf **pkts, uint16_t n, struct dg_burst_out *out)
 {
 	const struct dg_snapshot *snap = __atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
@@ -196,9 +197,9 @@ dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint16_t in,
 		 * Checksums are checked later, for the frames we would filter: every other
 		 * frame leaves unchanged anyway, and the miss path is the product.
 		 */
-		r = dg_pkt_parse_hint(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-				      &app->pkt_cfg, DG_PKT_HINT_IP4_CSUM_GOOD |
-				      DG_PKT_HINT_L4_CSUM_GOOD, &pk[i]);
+		r = dg_pkt_parse_buf(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+				     (size_t)m->buf_len - m->data_off, &app->pkt_cfg,
+				     DG_PKT_HINT_IP4_CSUM_GOOD | DG_PKT_HINT_L4_CSUM_GOOD, &pk[i]);
 		if (r != DG_FWD_NONE) {
 			dg_cnt_add(&fc->fwd[r], 1);
 			continue;
@@ -218,7 +219,7 @@ dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint16_t in,
 	if (k > 0)
 		dg_filter_lookup_bulk(snap->filter, names, k, today, match);
 	for (unsigned int j = 0; j < k; j++)
-		disp[idx[j]] = decide(app, wk, snap, in, pkts[idx[j]], &pk[idx[j]], &match[j]);
+		disp[idx[j]] = decide(app, wk, snap, now, in, pkts[idx[j]], &pk[idx[j]], &match[j]);
 	out->n_fwd = out->n_ans = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		switch (disp[i]) {

@@ -15,9 +15,11 @@ struct dg_burst_out {
 
 /**
  * Decide every frame of a burst that arrived on subscriber-side port @p in; dropped
- * frames are freed here. Worker lcores only.
+ * frames are freed here. Worker lcores only. @p now: the TSC when the burst arrived
+ * (reflection guard, hit log); read once a burst, since a TSC read costs tens of cycles.
  */
-void dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint16_t in,
-			struct rte_mbuf **pkts, uint16_t n, struct dg_burst_out *out);
+void dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint64_t now,
+			uint16_t in, struct rte_mbuf **pkts, uint16_t n,
+			struct dg_burst_out *out);
 
 #endif /* DG_FILTERING_H */

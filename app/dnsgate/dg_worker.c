@@ -100,7 +100,7 @@ dg_worker_main(void *arg)
 			if (app->ports[rq->port].side == DG_SIDE_SUBSCRIBER && inspect) {
 				uint64_t t0 = rte_rdtsc();
 
-				dg_filtering_burst(app, wk, rq->port, pkts, n, &bo);
+				dg_filtering_burst(app, wk, t0, rq->port, pkts, n, &bo);
 				dg_cnt_add(&wk->cyc.work_tsc, rte_rdtsc() - t0);
 				send_burst(app, wk, app->ports[rq->port].peer, bo.fwd, bo.n_fwd);
 				send_burst(app, wk, rq->port, bo.ans, bo.n_ans);

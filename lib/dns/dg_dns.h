@@ -118,6 +118,16 @@ enum dg_fwd_reason dg_pkt_parse_hint(const uint8_t *frame, size_t len,
 				     const struct dg_pkt_cfg *cfg, unsigned int hints,
 				     struct dg_pkt *out);
 
+/**
+ * As dg_pkt_parse_hint(), for a frame at the start of a larger buffer (an mbuf's data
+ * room): every check is still against @p len, but up to @p readable bytes from @p frame
+ * may be loaded (fixed-size block copies of the qname). @p readable below @p len counts
+ * as @p len.
+ */
+enum dg_fwd_reason dg_pkt_parse_buf(const uint8_t *frame, size_t len, size_t readable,
+				    const struct dg_pkt_cfg *cfg, unsigned int hints,
+				    struct dg_pkt *out);
+
 /** What to answer. */
 enum dg_answer_kind {
 	DG_ANSWER_SINKHOLE, /**< A/AAAA/ANY -> sinkhole address, other types (or none set) -> NODATA */

@@ -143,8 +143,9 @@ qtype_refused(uint16_t t)
 	       t == DG_DNS_TYPE_TSIG || t == DG_DNS_TYPE_IXFR || t == DG_DNS_TYPE_AXFR;
 }
 
-enum dg_fwd_reason
-dg_dns_parse(const uint8_t *frame, struct dg_pkt *out)
+/* @p readable: bytes loadable from @p frame, at least to the end of the message. */
+static enum dg_fwd_reason
+dns_parse(const uint8_t *frame, size_t readable, struct dg_pkt *out)
 {
 	const uint8_t *m = frame + out->dns_off;
 	size_t mlen = out->dns_len, consumed = 0;
@@ -172,8 +173,8 @@ dg_dns_parse(const uint8_t *frame, struct dg_pkt *out)
 		return DG_FWD_DNS_AN_NS_COUNT;
 	ar = dg_wire_get_u16(m + DG_DNS_HDR_ARCOUNT);
 
-	rc = dg_name_from_wire(&out->qname, m + DG_DNS_HDR_LEN, mlen - DG_DNS_HDR_LEN,
-			       &consumed);
+	rc = dg_name_from_wire_pad(&out->qname, m + DG_DNS_HDR_LEN, mlen - DG_DNS_HDR_LEN,
+				   readable - out->dns_off - DG_DNS_HDR_LEN, &consumed);
 	if (rc != 0)
 		return qname_error(rc, m + DG_DNS_HDR_LEN, mlen - DG_DNS_HDR_LEN);
 	c = dg_wire_init(m, mlen);
@@ -205,14 +206,27 @@ dg_dns_parse(const uint8_t *frame, struct dg_pkt *out)
 }
 
 enum dg_fwd_reason
-dg_pkt_parse_hint(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg,
-		  unsigned int hints, struct dg_pkt *out)
+dg_dns_parse(const uint8_t *frame, struct dg_pkt *out)
+{
+	return dns_parse(frame, (size_t)out->dns_off + out->dns_len, out);
+}
+
+enum dg_fwd_reason
+dg_pkt_parse_buf(const uint8_t *frame, size_t len, size_t readable,
+		 const struct dg_pkt_cfg *cfg, unsigned int hints, struct dg_pkt *out)
 {
 	enum dg_fwd_reason r = dg_wire_parse_l2l4(frame, len, cfg, hints, out);
 
 	if (r != DG_FWD_NONE)
 		return r;
-	return dg_dns_parse(frame, out);
+	return dns_parse(frame, readable > len ? readable : len, out);
+}
+
+enum dg_fwd_reason
+dg_pkt_parse_hint(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg,
+		  unsigned int hints, struct dg_pkt *out)
+{
+	return dg_pkt_parse_buf(frame, len, len, cfg, hints, out);
 }
 
 enum dg_fwd_reason

@@ -31,7 +31,8 @@ alloc_big(size_t bytes)
 	void *p = NULL;
 
 	bytes = bytes ? (bytes + 63) & ~(size_t)63 : 64;
-	if (bytes < huge)
+	/* from half a huge page up, a whole one costs little and spares the TLB */
+	if (bytes < huge / 2)
 		return aligned_alloc(64, bytes);
 	bytes = (bytes + huge - 1) & ~(huge - 1);
 	if (posix_memalign(&p, huge, bytes) != 0)
@@ -416,6 +417,20 @@ arena_compact(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *
 	return 0;
 }
 
+/* The arena as built (malloc'ed, with slack) into a huge-page allocation of its size. */
+static int
+arena_move(struct dg_filter *f)
+{
+	uint8_t *na = alloc_big(f->arena_len + 8);
+
+	if (na == NULL)
+		return -ENOMEM;
+	memcpy(na, f->arena, f->arena_len);
+	free(f->arena);
+	f->arena = na;
+	return 0;
+}
+
 static int
 build(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off, uint8_t *intop,
       uint8_t *depth)
@@ -459,7 +474,8 @@ build(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off, uin
 		if (rc <= 0)
 			break;
 	}
-	if (rc < 0 || (f->ntop != 0 && (rc = arena_compact(b, f, off, intop)) != 0))
+	/* compaction also moves the arena to huge pages; without it, move it there alone */
+	if (rc < 0 || (rc = f->ntop != 0 ? arena_compact(b, f, off, intop) : arena_move(f)) != 0)
 		return rc;
 	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
 		in->top_entries += intop[ri];

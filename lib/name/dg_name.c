@@ -4,6 +4,10 @@
 
 #include "dg_name.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static inline uint8_t
 lower(uint8_t c)
 {
@@ -35,8 +39,34 @@ copy_lower(uint8_t *dst, const uint8_t *src, size_t len)
 		dst[i] = lower(src[i]);
 }
 
+/*
+ * The same fold over a fixed 64 bytes, for names of up to 64 bytes when 64 bytes are
+ * readable: a fixed count has no loop exit to mispredict on names of varying length,
+ * and the bytes copied past the name are never read as part of it.
+ */
+static inline void
+copy_lower64(uint8_t *dst, const uint8_t *src)
+{
+#if defined(__SSE2__)
+	/* 'A'..'Z' + 0x3f are the 26 smallest signed bytes; nothing else lands there */
+	const __m128i bias = _mm_set1_epi8(0x3f), lim = _mm_set1_epi8(-128 + 26);
+	const __m128i bit = _mm_set1_epi8(0x20);
+
+	for (unsigned int i = 0; i < 64; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
+		__m128i up = _mm_cmpgt_epi8(lim, _mm_add_epi8(x, bias));
+
+		_mm_storeu_si128((__m128i *)(void *)(dst + i),
+				 _mm_or_si128(x, _mm_and_si128(up, bit)));
+	}
+#else
+	copy_lower(dst, src, 64);
+#endif
+}
+
 int
-dg_name_from_wire(struct dg_name *n, const uint8_t *p, size_t avail, size_t *consumed)
+dg_name_from_wire_pad(struct dg_name *n, const uint8_t *p, size_t avail, size_t readable,
+		      size_t *consumed)
 {
 	size_t pos = 0;
 	unsigned int nl = 0;
@@ -59,12 +89,21 @@ dg_name_from_wire(struct dg_name *n, const uint8_t *p, size_t avail, size_t *con
 		n->label[nl++] = (uint8_t)pos;
 		pos += 1 + (size_t)ll;
 	}
-	copy_lower(n->wire, p, pos + 1);
+	if (pos < 64 && readable >= 64)
+		copy_lower64(n->wire, p);
+	else
+		copy_lower(n->wire, p, pos + 1);
 	n->len = (uint8_t)(pos + 1);
 	n->nlabels = (uint8_t)nl;
 	if (consumed != NULL)
 		*consumed = pos + 1;
 	return 0;
+}
+
+int
+dg_name_from_wire(struct dg_name *n, const uint8_t *p, size_t avail, size_t *consumed)
+{
+	return dg_name_from_wire_pad(n, p, avail, avail, consumed);
 }
 
 static int

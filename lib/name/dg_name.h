@@ -61,6 +61,15 @@ struct dg_name {
 int dg_name_from_wire(struct dg_name *n, const uint8_t *p, size_t avail, size_t *consumed);
 
 /**
+ * dg_name_from_wire() for a name inside a larger buffer: the same checks against
+ * @p avail, but up to @p readable bytes (>= @p avail) may be loaded, so that short names
+ * are copied in one fixed-size block. Bytes of @p n->wire past @p n->len are then
+ * unspecified. Same returns as dg_name_from_wire().
+ */
+int dg_name_from_wire_pad(struct dg_name *n, const uint8_t *p, size_t avail, size_t readable,
+			  size_t *consumed);
+
+/**
  * Parse a name in presentation format (RFC 1035 5.1: `\X` and `\DDD` escapes; the final
  * dot is optional; "." or "" alone is the root) and normalise it into @p n.
  *

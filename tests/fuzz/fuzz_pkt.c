@@ -5,7 +5,8 @@
  * settings), a mode byte (bit 0: trust checksums as a NIC would, so mutated frames get
  * past them; bit 1: no spare room for the answer; bit 2: 3 VLAN tags allowed), then the
  * Ethernet frame. Any broken invariant traps. Forged answers are always re-checked
- * with every checksum verified.
+ * with every checksum verified. Every frame is also parsed again from a larger buffer with
+ * its spare bytes readable (dg_pkt_parse_buf()), which must change nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      mode & 0x01 ? DG_PKT_HINT_IP4_CSUM_GOOD | DG_PKT_HINT_L4_CSUM_GOOD : 0,
 			      &q);
 	CHECK((unsigned int)r < DG_FWD__MAX);
+	/* The same frame in a larger buffer with upper-case junk after it (as in an mbuf's
+	 * data room), parsed with the spare bytes readable: the same verdict, the same name. */
+	{
+		uint8_t *big = malloc(len + 64);
+		struct dg_pkt b;
+		enum dg_fwd_reason rb;
+
+		memcpy(big, frame, len);
+		memset(big + len, 'Z', 64);
+		rb = dg_pkt_parse_buf(big, len, len + 64, &cfg,
+				      mode & 0x01 ? DG_PKT_HINT_IP4_CSUM_GOOD |
+				      DG_PKT_HINT_L4_CSUM_GOOD : 0, &b);
+		CHECK(rb == r);
+		if (r == DG_FWD_NONE) {
+			CHECK(b.qname.len == q.qname.len && b.qname.nlabels == q.qname.nlabels);
+			CHECK(memcmp(b.qname.wire, q.qname.wire, q.qname.len) == 0);
+			CHECK(memcmp(b.qname.label, q.qname.label, q.qname.nlabels) == 0);
+			CHECK(b.question_off == q.question_off && b.question_len == q.question_len);
+			CHECK(b.qtype == q.qtype && b.edns == q.edns && b.dns_len == q.dns_len);
+		}
+		free(big);
+	}
 	if (r != DG_FWD_NONE || (!listed(&q.qname) && !(sel & 0x01))) {
 		free(frame);
 		return 0;

@@ -174,6 +174,103 @@ test_name_text_255_ok_256_too_long(void)
 	CU_ASSERT_EQUAL(dg_name_from_text(&nm, s, o + 62), -EMSGSIZE);
 }
 
+/* A name of exactly @p total wire bytes (root included), labels of about @p label bytes. */
+static size_t
+mkname(uint8_t *b, size_t total, unsigned int label)
+{
+	size_t pos = 0, r = total - 1; /* bytes left for labels */
+
+	while (r > 0) {
+		size_t ll = r - 1 < label ? r - 1 : label;
+
+		if (r - 1 - ll == 1) /* one byte left would be an empty label */
+			ll = ll > 1 ? ll - 1 : 2;
+		b[pos] = (uint8_t)ll;
+		for (size_t i = 1; i <= ll; i++)
+			b[pos + i] = (uint8_t)((i & 1 ? 'A' : 'a') + (pos + i) % 26);
+		pos += 1 + ll;
+		r -= 1 + ll;
+	}
+	b[pos] = 0;
+	return pos + 1;
+}
+
+/*
+ * The padded variant takes the fixed 64-byte copy for names whose root byte is at most at
+ * offset 63 when 64 bytes are readable, and the exact copy otherwise: both must give what
+ * dg_name_from_wire() gives, at the last byte of the block and one past it.
+ */
+static void
+test_name_wire_pad_block_edges(void)
+{
+	static const size_t lens[] = { 1, 3, 62, 63, 64, 65, 66, 128, 255 };
+
+	for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+		for (unsigned int label = 1; label <= 63; label += 31) {
+			uint8_t buf[320];
+			struct dg_name a, b;
+			size_t n, ua, ub;
+
+			memset(buf, 'Q', sizeof(buf));
+			n = mkname(buf, lens[li], label);
+			CU_ASSERT_EQUAL_FATAL(n, lens[li]);
+			CU_ASSERT_EQUAL_FATAL(dg_name_from_wire(&a, buf, n, &ua), 0);
+			for (size_t readable = n; readable <= n + 65; readable++) {
+				memset(&b, 0xee, sizeof(b));
+				CU_ASSERT_EQUAL_FATAL(dg_name_from_wire_pad(&b, buf, n, readable,
+									    &ub), 0);
+				CU_ASSERT_EQUAL(ub, ua);
+				CU_ASSERT_EQUAL(b.len, a.len);
+				CU_ASSERT_EQUAL(b.nlabels, a.nlabels);
+				CU_ASSERT_EQUAL(memcmp(b.label, a.label, a.nlabels), 0);
+				CU_ASSERT_EQUAL(memcmp(b.wire, a.wire, a.len), 0);
+			}
+		}
+	}
+}
+
+/* The vector fold: every byte value at every offset of the 64-byte block. */
+static void
+test_name_wire_pad_fold_every_byte(void)
+{
+	int bad = 0;
+
+	for (unsigned int pos = 1; pos < 63; pos++) {
+		for (unsigned int v = 1; v < 256; v++) {
+			uint8_t in[64];
+			struct dg_name nm;
+
+			memset(in, 'M', sizeof(in));
+			in[0] = 62; /* one label of 62 bytes, root at offset 63 */
+			in[63] = 0;
+			in[pos] = (uint8_t)v;
+			if (dg_name_from_wire_pad(&nm, in, 64, 64, NULL) != 0) {
+				bad++;
+				continue;
+			}
+			for (unsigned int i = 1; i < 63; i++) {
+				uint8_t c = in[i], want = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+
+				bad |= nm.wire[i] != want;
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* Errors come from the bounds in @p avail, whatever is readable past them. */
+static void
+test_name_wire_pad_errors_ignore_readable(void)
+{
+	uint8_t in[80] = { 3, 'w', 'w', 'w', 0 };
+	struct dg_name nm;
+
+	CU_ASSERT_EQUAL(dg_name_from_wire_pad(&nm, in, 5, 80, NULL), 0);
+	CU_ASSERT_EQUAL(dg_name_from_wire_pad(&nm, in, 4, 80, NULL), -EBADMSG);
+	in[4] = 0xc0;
+	CU_ASSERT_EQUAL(dg_name_from_wire_pad(&nm, in, 80, 80, NULL), -ENOTSUP);
+}
+
 static void
 test_name_suffix_walk(void)
 {
@@ -206,6 +303,9 @@ DG_TEST_MAIN("name",
 	DG_TEST(test_name_wire_last_byte_and_one_past),
 	DG_TEST(test_name_wire_rejects_pointer_and_extended),
 	DG_TEST(test_name_wire_255_ok_256_too_long),
+	DG_TEST(test_name_wire_pad_block_edges),
+	DG_TEST(test_name_wire_pad_fold_every_byte),
+	DG_TEST(test_name_wire_pad_errors_ignore_readable),
 	DG_TEST(test_name_text_roundtrip_escapes),
 	DG_TEST(test_name_text_no_final_dot_same_name),
 	DG_TEST(test_name_text_rejects_bad_input),
