@@ -61,7 +61,23 @@ write_soa(struct dg_wire_wctx *w, const struct dg_answer_soa *s)
 	dg_wire_write_u32(w, s->minimum);
 }
 
-/* Fresh L3 + UDP headers for an answer of dns_len bytes, addresses and ports swapped. */
+/* A 16-bit big-endian field as a host-order load would see it (little or big endian). */
+static inline uint64_t
+csum_word(uint16_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (uint16_t)(v << 8 | v >> 8);
+#else
+	return v;
+#endif
+}
+
+/*
+ * Fresh L3 + UDP headers for an answer of dns_len bytes, addresses and ports swapped.
+ * The header checksums are summed from the values, not read back from the frame: a
+ * load over fields just stored one or two bytes at a time cannot be forwarded from the
+ * store buffer and waits for the stores to reach the cache.
+ */
 static void
 write_l3l4(uint8_t *frame, const struct dg_pkt *q, const uint8_t *src, const uint8_t *dst,
 	   size_t dns_len)
@@ -74,6 +90,10 @@ write_l3l4(uint8_t *frame, const struct dg_pkt *q, const uint8_t *src, const uin
 
 	if (q->ip_ver == 4) {
 		udp = ip + IP4_HLEN;
+		sum = csum_word(0x4500) + csum_word((uint16_t)(IP4_HLEN + udp_len)) +
+		      csum_word(IP4_DF) + csum_word(TTL_HOPS << 8 | PROTO_UDP);
+		sum = dg_wire_csum_add(sum, src, 4);
+		sum = dg_wire_csum_add(sum, dst, 4);
 		ip[0] = 0x45;
 		ip[1] = 0; /* DSCP/ECN of a query say nothing about the answer */
 		dg_wire_put_u16(ip + 2, (uint16_t)(IP4_HLEN + udp_len));
@@ -81,11 +101,10 @@ write_l3l4(uint8_t *frame, const struct dg_pkt *q, const uint8_t *src, const uin
 		dg_wire_put_u16(ip + 6, IP4_DF);
 		ip[8] = TTL_HOPS;
 		ip[9] = PROTO_UDP;
-		memset(ip + 10, 0, 2);
+		csum = dg_wire_csum_final(sum);
+		memcpy(ip + 10, &csum, sizeof(csum));
 		memcpy(ip + 12, dst, 4);
 		memcpy(ip + 16, src, 4);
-		csum = dg_wire_csum_final(dg_wire_csum_add(0, ip, IP4_HLEN));
-		memcpy(ip + 10, &csum, sizeof(csum));
 	} else {
 		udp = ip + IP6_HLEN;
 		dg_wire_put_u32(ip, 0x60000000u);
@@ -95,14 +114,15 @@ write_l3l4(uint8_t *frame, const struct dg_pkt *q, const uint8_t *src, const uin
 		memcpy(ip + 8, dst, 16);
 		memcpy(ip + 24, src, 16);
 	}
+	/* The DNS message was written first; the UDP header's words are added as values. */
+	sum = dg_wire_csum_pseudo(dst, src, q->addr_len, PROTO_UDP, udp_len);
+	sum += csum_word(q->dst_port) + csum_word(q->src_port) + csum_word(udp_len);
+	csum = dg_wire_csum_final(dg_wire_csum_add(sum, udp + UDP_HLEN, dns_len));
+	if (csum == 0)
+		csum = 0xffff; /* 0 would mean "no checksum" (RFC 768) */
 	dg_wire_put_u16(udp, q->dst_port);
 	dg_wire_put_u16(udp + 2, q->src_port);
 	dg_wire_put_u16(udp + 4, udp_len);
-	memset(udp + 6, 0, 2);
-	sum = dg_wire_csum_pseudo(dst, src, q->addr_len, PROTO_UDP, udp_len);
-	csum = dg_wire_csum_final(dg_wire_csum_add(sum, udp, udp_len));
-	if (csum == 0)
-		csum = 0xffff; /* 0 would mean "no checksum" (RFC 768) */
 	memcpy(udp + 6, &csum, sizeof(csum));
 }
 
