@@ -12,7 +12,8 @@
 #   tools/bench/peers.sh [BUILD_DIR]     (root; default build-bench)
 #
 # Environment: PEERS_SIZE (list entries, 100000), PEERS_SECS (10 a run), PEERS_ROUNDS (2),
-# PEERS_CLIENTS/PEERS_OUTSTANDING (dnsperf -c/-q: 4, 100), PEERS_NICE (0), OUT
+# PEERS_CLIENTS/PEERS_OUTSTANDING (dnsperf -c/-q: 4, 100), PEERS_NICE (0), PEERS_VDEV_OPTS
+# (extra net_af_packet devargs for dnsgate, e.g. ",qdisc_bypass=1"; none by default), OUT
 # (BUILD_DIR/bench-results: peers.md, peers.json, peers-raw.tsv, peers-dnsgate-tsc.tsv).
 # CPUs: the filtering process gets CPU 1 (dnsgate: its worker; main lcore on 0), dnsperf
 # and the backend unbound CPU 0.
@@ -27,6 +28,7 @@ rounds=${PEERS_ROUNDS:-2}
 clients=${PEERS_CLIENTS:-4}
 outst=${PEERS_OUTSTANDING:-100}
 nice_v=${PEERS_NICE:-0}
+vdev_opts=${PEERS_VDEV_OPTS-}
 out=${OUT:-$build/bench-results}
 export DG_E2E_PREFIX=dgpeer$$
 . "$root/tests/e2e/common.sh"
@@ -186,8 +188,8 @@ for r in $(seq "$rounds"); do
 	cat >"$work/dg.ini" <<-EOF
 	[eal]
 	args = --no-huge -m 1024 --no-pci --file-prefix $DG_E2E_PREFIX -l 0-1 --log-level=*:warning
-	vdev = net_af_packet0,iface=$IF_SUB,qpairs=1
-	vdev = net_af_packet1,iface=$IF_NET,qpairs=1
+	vdev = net_af_packet0,iface=$IF_SUB,qpairs=1$vdev_opts
+	vdev = net_af_packet1,iface=$IF_NET,qpairs=1$vdev_opts
 	[ports]
 	pair = net_af_packet0 net_af_packet1
 	[mgmt]
