@@ -102,6 +102,21 @@ flt_mum(uint64_t a, uint64_t b)
  * readable from @p p) allows, the last block is read as two whole words and masked:
  * no branch on the label length, which is what costs on real names (lengths vary).
  */
+/* flt_keep[n]: masks that keep the first n (1..16) bytes of two words loaded from memory. */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define FLT_KEEP(k) ((k) >= 8 ? ~UINT64_C(0) : (k) == 0 ? 0 : ~UINT64_C(0) << (64 - 8 * (k)))
+#else
+#define FLT_KEEP(k) ((k) >= 8 ? ~UINT64_C(0) : (k) == 0 ? 0 : ~UINT64_C(0) >> (64 - 8 * (k)))
+#endif
+#define FLT_KEEP2(n) { FLT_KEEP((n) < 8 ? (n) : 8), FLT_KEEP((n) > 8 ? (n) - 8 : 0) }
+static const uint64_t flt_keep[17][2] = {
+	FLT_KEEP2(0), FLT_KEEP2(1), FLT_KEEP2(2), FLT_KEEP2(3), FLT_KEEP2(4), FLT_KEEP2(5),
+	FLT_KEEP2(6), FLT_KEEP2(7), FLT_KEEP2(8), FLT_KEEP2(9), FLT_KEEP2(10), FLT_KEEP2(11),
+	FLT_KEEP2(12), FLT_KEEP2(13), FLT_KEEP2(14), FLT_KEEP2(15), FLT_KEEP2(16),
+};
+#undef FLT_KEEP2
+#undef FLT_KEEP
+
 static inline uint64_t
 flt_hash_label(const uint8_t *p, unsigned int n, size_t avail, uint64_t h)
 {
@@ -119,16 +134,11 @@ flt_hash_label(const uint8_t *p, unsigned int n, size_t avail, uint64_t h)
 	k1 = n < 8 ? n : 8;
 	k2 = n > 8 ? n - 8 : 0;
 	if (avail >= 16) {
-		/* keep the first k bytes in memory order, as the memcpy below does */
+		/* keep the first n bytes in memory order, as the memcpy below does */
 		memcpy(&a, p, 8);
 		memcpy(&b, p + 8, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		a &= ~UINT64_C(0) << (64 - 8 * k1);
-		b &= k2 ? ~UINT64_C(0) << (64 - 8 * k2) : 0;
-#else
-		a &= ~UINT64_C(0) >> (64 - 8 * k1);
-		b &= k2 ? ~UINT64_C(0) >> (64 - 8 * k2) : 0;
-#endif
+		a &= flt_keep[n][0];
+		b &= flt_keep[n][1];
 	} else {
 		a = 0;
 		b = 0;

@@ -314,6 +314,8 @@ dg_wire_parse_l2l4(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cf
 		return DG_FWD_DST_MAC_GROUP;
 	if (out->ip_ver == 4) {
 		const uint8_t *h = frame + out->l3_off;
+		/* from the frame, not through out->src_addr: no reload of a just-stored pointer */
+		const bool bad_src = ip4_bad_addr(h + IP4_SRC), bad_dst = ip4_bad_addr(h + IP4_DST);
 
 		if (!(hints & DG_PKT_HINT_IP4_CSUM_GOOD) &&
 		    dg_wire_csum_fold(dg_wire_csum_add(0, h, hlen)) != 0xffff)
@@ -323,9 +325,9 @@ dg_wire_parse_l2l4(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cf
 			if (r != DG_FWD_NONE)
 				return r;
 		}
-		if (ip4_bad_addr(out->src_addr))
+		if (bad_src)
 			return DG_FWD_IP_BAD_SOURCE;
-		if (ip4_bad_addr(out->dst_addr))
+		if (bad_dst)
 			return DG_FWD_IP_BAD_DESTINATION;
 	} else {
 		if (ip6_bad_addr(out->src_addr))
