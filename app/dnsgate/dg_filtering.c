@@ -182,7 +182,8 @@ dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint64_t now,
 	const struct dg_name *names[DG_CONFIG_BURST_MAX];
 	struct dg_match match[DG_CONFIG_BURST_MAX];
 	uint8_t disp[DG_CONFIG_BURST_MAX], idx[DG_CONFIG_BURST_MAX];
-	unsigned int k = 0;
+	unsigned int k = 0, nq = 0, nf, na;
+	bool diverted = false;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -209,7 +210,7 @@ dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint64_t now,
 			continue;
 		}
 		if (snap->filter == NULL) {
-			dg_cnt_add(&fc->queries, 1);
+			nq++;
 			continue;
 		}
 		disp[i] = DISP_LOOKUP;
@@ -218,20 +219,41 @@ dg_filtering_burst(const struct dg_app *app, struct dg_worker *wk, uint64_t now,
 	}
 	if (k > 0)
 		dg_filter_lookup_bulk(snap->filter, names, k, today, match);
-	for (unsigned int j = 0; j < k; j++)
-		disp[idx[j]] = decide(app, wk, snap, now, in, pkts[idx[j]], &pk[idx[j]], &match[j]);
-	out->n_fwd = out->n_ans = 0;
+	/* Misses need no more than a count, kept here: a counter in memory bumped once a
+	 * frame would chain every frame through a store and a reload. */
+	for (unsigned int j = 0; j < k; j++) {
+		enum disp d;
+
+		if (likely(match[j].meta == NULL)) {
+			nq++;
+			continue;
+		}
+		d = decide(app, wk, snap, now, in, pkts[idx[j]], &pk[idx[j]], &match[j]);
+		disp[idx[j]] = (uint8_t)d;
+		diverted |= d == DISP_ANSWER || d == DISP_DROP;
+	}
+	dg_cnt_add(&fc->queries, nq);
+	out->n_ans = 0;
+	if (!diverted) {
+		out->fwd = pkts;
+		out->n_fwd = n;
+		return;
+	}
+	nf = na = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		switch (disp[i]) {
 		case DISP_ANSWER:
-			out->ans[out->n_ans++] = pkts[i];
+			out->ans[na++] = pkts[i];
 			break;
 		case DISP_DROP:
 			rte_pktmbuf_free(pkts[i]);
 			break;
 		default:
-			out->fwd[out->n_fwd++] = pkts[i];
+			out->buf[nf++] = pkts[i];
 			break;
 		}
 	}
+	out->fwd = out->buf;
+	out->n_fwd = (uint16_t)nf;
+	out->n_ans = (uint16_t)na;
 }

@@ -9,7 +9,10 @@
 /** Where the frames of one subscriber-side burst go. */
 struct dg_burst_out {
 	uint16_t n_fwd, n_ans;
-	struct rte_mbuf *fwd[DG_CONFIG_BURST_MAX]; /**< to the peer port, unchanged, in order */
+	/** To the peer port, unchanged, in order: the burst itself when all of it goes
+	 * there (the common case, no copy), else @p buf. */
+	struct rte_mbuf **fwd;
+	struct rte_mbuf *buf[DG_CONFIG_BURST_MAX];
 	struct rte_mbuf *ans[DG_CONFIG_BURST_MAX]; /**< forged answers, back out of the ingress */
 };
 
