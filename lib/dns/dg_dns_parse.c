@@ -97,7 +97,7 @@ parse_opt_options(const uint8_t *rdata, size_t rdlen, struct dg_pkt *out)
 }
 
 static enum dg_fwd_reason
-parse_additional(struct dg_wire_ctx *c, struct dg_pkt *out)
+parse_additional(struct dg_wire_ctx *restrict c, struct dg_pkt *restrict out)
 {
 	uint16_t type, rclass, rdlen;
 	const uint8_t *rdata;
@@ -143,12 +143,31 @@ qtype_refused(uint16_t t)
 	       t == DG_DNS_TYPE_TSIG || t == DG_DNS_TYPE_IXFR || t == DG_DNS_TYPE_AXFR;
 }
 
-/* @p readable: bytes loadable from @p frame, at least to the end of the message. */
+/* Which header check failed, in the order the reasons are defined to be reported. */
 static enum dg_fwd_reason
-dns_parse(const uint8_t *frame, size_t readable, struct dg_pkt *out)
+header_reason(uint16_t flags, const uint8_t *m)
+{
+	if (flags & DG_DNS_FLAG_QR)
+		return DG_FWD_DNS_RESPONSE;
+	if (flags & DG_DNS_FLAG_OPCODE)
+		return DG_FWD_DNS_OPCODE;
+	if (flags & DG_DNS_FLAG_TC)
+		return DG_FWD_DNS_TC;
+	if (dg_wire_get_u16(m + DG_DNS_HDR_QDCOUNT) != 1)
+		return DG_FWD_DNS_QDCOUNT;
+	return DG_FWD_DNS_AN_NS_COUNT;
+}
+
+/*
+ * @p readable: bytes loadable from @p frame, at least to the end of the message.
+ * Header and question are read with direct loads (every offset checked against mlen
+ * first); the cursor is only set up for an additional section.
+ */
+static enum dg_fwd_reason
+dns_parse(const uint8_t *restrict frame, size_t readable, struct dg_pkt *restrict out)
 {
 	const uint8_t *m = frame + out->dns_off;
-	size_t mlen = out->dns_len, consumed = 0;
+	size_t mlen = out->dns_len, consumed = 0, qend;
 	uint16_t flags, ar;
 	struct dg_wire_ctx c;
 	enum dg_fwd_reason r;
@@ -160,29 +179,22 @@ dns_parse(const uint8_t *frame, size_t readable, struct dg_pkt *out)
 	out->id = dg_wire_get_u16(m + DG_DNS_HDR_ID);
 	flags = dg_wire_get_u16(m + DG_DNS_HDR_FLAGS);
 	out->flags = flags;
-	if (flags & DG_DNS_FLAG_QR)
-		return DG_FWD_DNS_RESPONSE;
-	if (flags & DG_DNS_FLAG_OPCODE)
-		return DG_FWD_DNS_OPCODE;
-	if (flags & DG_DNS_FLAG_TC)
-		return DG_FWD_DNS_TC;
-	if (dg_wire_get_u16(m + DG_DNS_HDR_QDCOUNT) != 1)
-		return DG_FWD_DNS_QDCOUNT;
-	if (dg_wire_get_u16(m + DG_DNS_HDR_ANCOUNT) != 0 ||
-	    dg_wire_get_u16(m + DG_DNS_HDR_NSCOUNT) != 0)
-		return DG_FWD_DNS_AN_NS_COUNT;
+	/* one test for the usual query: QD 1, AN 0, NS 0 and none of QR, OPCODE, TC */
+	if ((flags & (DG_DNS_FLAG_QR | DG_DNS_FLAG_OPCODE | DG_DNS_FLAG_TC)) ||
+	    dg_wire_get_u16(m + DG_DNS_HDR_QDCOUNT) != 1 ||
+	    (dg_wire_get_u16(m + DG_DNS_HDR_ANCOUNT) | dg_wire_get_u16(m + DG_DNS_HDR_NSCOUNT)))
+		return header_reason(flags, m);
 	ar = dg_wire_get_u16(m + DG_DNS_HDR_ARCOUNT);
 
 	rc = dg_name_from_wire_pad(&out->qname, m + DG_DNS_HDR_LEN, mlen - DG_DNS_HDR_LEN,
 				   readable - out->dns_off - DG_DNS_HDR_LEN, &consumed);
 	if (rc != 0)
 		return qname_error(rc, m + DG_DNS_HDR_LEN, mlen - DG_DNS_HDR_LEN);
-	c = dg_wire_init(m, mlen);
-	dg_wire_seek(&c, DG_DNS_HDR_LEN + consumed);
-	out->qtype = dg_wire_read_u16(&c);
-	out->qclass = dg_wire_read_u16(&c);
-	if (c.error)
+	qend = DG_DNS_HDR_LEN + consumed + 4;
+	if (qend > mlen)
 		return DG_FWD_QUESTION_TRUNCATED;
+	out->qtype = dg_wire_get_u16(m + qend - 4);
+	out->qclass = dg_wire_get_u16(m + qend - 2);
 	if (out->qclass != DG_DNS_CLASS_IN)
 		return DG_FWD_QCLASS_NOT_IN;
 	if (qtype_refused(out->qtype))
@@ -194,6 +206,10 @@ dns_parse(const uint8_t *frame, size_t readable, struct dg_pkt *out)
 	out->edns_cookie = 0;
 	out->edns_udp_size = 0;
 	out->edns_flags = 0;
+	if (ar == 0)
+		return qend == mlen ? DG_FWD_NONE : DG_FWD_DNS_TRAILING;
+	c = dg_wire_init(m, mlen);
+	dg_wire_seek(&c, qend);
 	/* Each record takes at least 11 bytes, so this ends within mlen / 11 rounds. */
 	for (i = 0; i < ar; i++) {
 		r = parse_additional(&c, out);
@@ -215,10 +231,13 @@ enum dg_fwd_reason
 dg_pkt_parse_buf(const uint8_t *frame, size_t len, size_t readable,
 		 const struct dg_pkt_cfg *cfg, unsigned int hints, struct dg_pkt *out)
 {
-	enum dg_fwd_reason r = dg_wire_parse_l2l4(frame, len, cfg, hints, out);
+	enum dg_fwd_reason r;
 
-	if (r != DG_FWD_NONE)
-		return r;
+	if (!dg_wire_parse_l2l4_fast(frame, len, cfg, hints, out)) {
+		r = dg_wire_parse_l2l4(frame, len, cfg, hints, out);
+		if (r != DG_FWD_NONE)
+			return r;
+	}
 	return dns_parse(frame, readable > len ? readable : len, out);
 }
 
@@ -226,7 +245,9 @@ enum dg_fwd_reason
 dg_pkt_parse_hint(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg,
 		  unsigned int hints, struct dg_pkt *out)
 {
-	return dg_pkt_parse_buf(frame, len, len, cfg, hints, out);
+	enum dg_fwd_reason r = dg_wire_parse_l2l4(frame, len, cfg, hints, out);
+
+	return r != DG_FWD_NONE ? r : dns_parse(frame, len, out);
 }
 
 enum dg_fwd_reason

@@ -65,8 +65,8 @@ copy_lower64(uint8_t *dst, const uint8_t *src)
 }
 
 int
-dg_name_from_wire_pad(struct dg_name *n, const uint8_t *p, size_t avail, size_t readable,
-		      size_t *consumed)
+dg_name_from_wire_pad(struct dg_name *restrict n, const uint8_t *restrict p, size_t avail,
+		      size_t readable, size_t *restrict consumed)
 {
 	size_t pos = 0;
 	unsigned int nl = 0;

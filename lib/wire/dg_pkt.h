@@ -13,6 +13,7 @@
  * stable snake_case name for counters (dg_fwd_reason_name()).
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
@@ -223,6 +224,18 @@ dg_pkt_src_key(const struct dg_pkt *p, struct dg_pkt_src_key *k)
 enum dg_fwd_reason dg_wire_parse_l2l4(const uint8_t *frame, size_t len,
 				      const struct dg_pkt_cfg *cfg, unsigned int hints,
 				      struct dg_pkt *out);
+
+/**
+ * dg_wire_parse_l2l4() for the common shape only (Ethernet with at most one 802.1Q tag,
+ * IPv4 without options or IPv6 without extension headers, UDP to the DNS port), and
+ * only with both checksum hints set: fewer loads and branches for the miss path.
+ *
+ * @return true with @p out filled exactly as dg_wire_parse_l2l4() would fill it for a
+ *   frame it accepts; false for any other frame, or one it would forward, with @p out
+ *   partly written: then call dg_wire_parse_l2l4(), which gives the reason.
+ */
+bool dg_wire_parse_l2l4_fast(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg,
+			     unsigned int hints, struct dg_pkt *out);
 
 #ifdef __cplusplus
 }

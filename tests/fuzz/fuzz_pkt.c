@@ -5,8 +5,9 @@
  * settings), a mode byte (bit 0: trust checksums as a NIC would, so mutated frames get
  * past them; bit 1: no spare room for the answer; bit 2: 3 VLAN tags allowed), then the
  * Ethernet frame. Any broken invariant traps. Forged answers are always re-checked
- * with every checksum verified. Every frame is also parsed again from a larger buffer with
- * its spare bytes readable (dg_pkt_parse_buf()), which must change nothing.
+ * with every checksum verified. Every frame is also parsed again by dg_pkt_parse_buf()
+ * (the appliance's path: the L2-L4 fast path, then the qname folded from a larger buffer
+ * with junk after the frame), which must give the same verdict and the same fields.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +84,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(b.qname.len == q.qname.len && b.qname.nlabels == q.qname.nlabels);
 			CHECK(memcmp(b.qname.wire, q.qname.wire, q.qname.len) == 0);
 			CHECK(memcmp(b.qname.label, q.qname.label, q.qname.nlabels) == 0);
+			CHECK(b.l3_off == q.l3_off && b.l4_off == q.l4_off && b.ip_len == q.ip_len);
+			CHECK(b.dns_off == q.dns_off && b.dns_len == q.dns_len);
+			CHECK(b.vlan_n == q.vlan_n && b.ip_ver == q.ip_ver);
+			CHECK(b.l4_proto == q.l4_proto && b.addr_len == q.addr_len);
+			CHECK(b.src_addr - big == q.src_addr - frame);
+			CHECK(b.dst_addr - big == q.dst_addr - frame);
+			CHECK(b.src_port == q.src_port && b.dst_port == q.dst_port);
+			CHECK(b.id == q.id && b.flags == q.flags);
+			CHECK(b.qtype == q.qtype && b.qclass == q.qclass);
 			CHECK(b.question_off == q.question_off && b.question_len == q.question_len);
-			CHECK(b.qtype == q.qtype && b.edns == q.edns && b.dns_len == q.dns_len);
+			CHECK(b.edns == q.edns && b.edns_cookie == q.edns_cookie);
+			CHECK(b.edns_udp_size == q.edns_udp_size && b.edns_flags == q.edns_flags);
 		}
 		free(big);
 	}

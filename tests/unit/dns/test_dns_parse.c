@@ -14,6 +14,32 @@
 static uint8_t f[2048];
 static struct dg_pkt pkt;
 
+/*
+ * Every frame also through dg_pkt_parse_buf(), the appliance's path (L2-L4 fast path,
+ * qname folded in 64-byte blocks): same verdict and fields as the reference parser given
+ * the same checksum hints.
+ */
+static void
+check_buf(const uint8_t *copy, size_t len, const struct dg_pkt_cfg *cfg)
+{
+	const unsigned int both = DG_PKT_HINT_IP4_CSUM_GOOD | DG_PKT_HINT_L4_CSUM_GOOD;
+	enum dg_fwd_reason ra, rb;
+	struct dg_pkt a, b;
+
+	ra = dg_pkt_parse_hint(copy, len, cfg, both, &a);
+	rb = dg_pkt_parse_buf(copy, len, len, cfg, both, &b);
+	CU_ASSERT_STRING_EQUAL(dg_fwd_reason_name(rb), dg_fwd_reason_name(ra));
+	if (ra != DG_FWD_NONE || rb != DG_FWD_NONE)
+		return;
+	CU_ASSERT(a.dns_off == b.dns_off && a.dns_len == b.dns_len && a.id == b.id);
+	CU_ASSERT(a.flags == b.flags && a.qtype == b.qtype && a.qclass == b.qclass);
+	CU_ASSERT(a.question_off == b.question_off && a.question_len == b.question_len);
+	CU_ASSERT(a.edns == b.edns && a.edns_cookie == b.edns_cookie);
+	CU_ASSERT(a.edns_udp_size == b.edns_udp_size && a.edns_flags == b.edns_flags);
+	CU_ASSERT(a.qname.len == b.qname.len && a.qname.nlabels == b.qname.nlabels);
+	CU_ASSERT(memcmp(a.qname.wire, b.qname.wire, a.qname.len) == 0);
+}
+
 static enum dg_fwd_reason
 parse_frame(const uint8_t *frame, size_t len)
 {
@@ -22,6 +48,7 @@ parse_frame(const uint8_t *frame, size_t len)
 	enum dg_fwd_reason r;
 
 	memcpy(copy, frame, len);
+	check_buf(copy, len, &cfg);
 	r = dg_pkt_parse(copy, len, &cfg, &pkt);
 	free(copy);
 	pkt.src_addr = pkt.dst_addr = NULL;

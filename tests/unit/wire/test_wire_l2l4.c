@@ -14,6 +14,32 @@
 static uint8_t f[2048];
 static struct dg_pkt pkt;
 
+static unsigned int fast_taken; /* frames the fast path accepted, over the whole suite */
+
+/*
+ * Every frame of every test also goes through dg_wire_parse_l2l4_fast() with both
+ * checksum hints: when it accepts a frame, the full parser with the same hints must
+ * accept it too and fill the same fields.
+ */
+static void
+check_fast(const uint8_t *copy, size_t len, const struct dg_pkt_cfg *cfg)
+{
+	const unsigned int both = DG_PKT_HINT_IP4_CSUM_GOOD | DG_PKT_HINT_L4_CSUM_GOOD;
+	struct dg_pkt a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (!dg_wire_parse_l2l4_fast(copy, len, cfg, both, &a))
+		return;
+	fast_taken++;
+	CU_ASSERT_EQUAL_FATAL(dg_wire_parse_l2l4(copy, len, cfg, both, &b), DG_FWD_NONE);
+	CU_ASSERT(a.l3_off == b.l3_off && a.l4_off == b.l4_off && a.ip_len == b.ip_len);
+	CU_ASSERT(a.dns_off == b.dns_off && a.dns_len == b.dns_len && a.vlan_n == b.vlan_n);
+	CU_ASSERT(a.ip_ver == b.ip_ver && a.l4_proto == b.l4_proto && a.addr_len == b.addr_len);
+	CU_ASSERT(a.src_addr == b.src_addr && a.dst_addr == b.dst_addr);
+	CU_ASSERT(a.src_port == b.src_port && a.dst_port == b.dst_port);
+}
+
 static enum dg_fwd_reason
 parse_cfg(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg)
 {
@@ -21,6 +47,7 @@ parse_cfg(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg)
 	enum dg_fwd_reason r;
 
 	memcpy(copy, frame, len);
+	check_fast(copy, len, cfg);
 	r = dg_wire_parse_l2l4(copy, len, cfg, 0, &pkt);
 	free(copy);
 	pkt.src_addr = pkt.dst_addr = NULL; /* pointed into the copy */
@@ -499,6 +526,41 @@ test_wire_src_key(void)
 	CU_ASSERT_EQUAL(memcmp(k.addr, want6, 16), 0);
 }
 
+/*
+ * The fast path takes the common shapes (IPv4, IPv6, one 802.1Q tag) and leaves the rest
+ * to the full parser: QinQ, IPv4 options, a zero UDP checksum over IPv6, a frame one byte
+ * short of its IP length.
+ */
+static void
+test_wire_fast_path_shapes(void)
+{
+	const unsigned int both = DG_PKT_HINT_IP4_CSUM_GOOD | DG_PKT_HINT_L4_CSUM_GOOD;
+	const struct dg_pkt_cfg cfg = DG_PKT_CFG_DEFAULT;
+	struct dg_pkt p;
+	size_t n;
+
+	n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
+	CU_ASSERT_TRUE(dg_wire_parse_l2l4_fast(f, n, &cfg, both, &p));
+	CU_ASSERT_FALSE(dg_wire_parse_l2l4_fast(f, n, &cfg, DG_PKT_HINT_IP4_CSUM_GOOD, &p));
+	CU_ASSERT_FALSE(dg_wire_parse_l2l4_fast(f, n - 1, &cfg, both, &p)); /* one past */
+	n = vec_build(f, sizeof(f), VEC_ETH6, VEC_IP6, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
+	CU_ASSERT_TRUE(dg_wire_parse_l2l4_fast(f, n, &cfg, both, &p));
+	CU_ASSERT_EQUAL(p.ip_ver, 6);
+	memset(f + p.l4_off + 6, 0, 2); /* UDP checksum 0: an error over IPv6 */
+	CU_ASSERT_FALSE(dg_wire_parse_l2l4_fast(f, n, &cfg, both, &p));
+	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, both, &p), DG_FWD_UDP6_ZERO_CHECKSUM);
+	n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
+	memmove(f + 16, f + 12, n - 12); /* one 802.1Q tag */
+	memcpy(f + 12, "\x81\x00\x00\x07", 4);
+	CU_ASSERT_TRUE(dg_wire_parse_l2l4_fast(f, n + 4, &cfg, both, &p));
+	CU_ASSERT_EQUAL(p.vlan_n, 1);
+	CU_ASSERT_EQUAL(p.l3_off, 18);
+	memmove(f + 16, f + 12, n + 4 - 12); /* a second tag: QinQ is for the full parser */
+	CU_ASSERT_FALSE(dg_wire_parse_l2l4_fast(f, n + 8, &cfg, both, &p));
+	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n + 8, &cfg, both, &p), DG_FWD_NONE);
+	CU_ASSERT(fast_taken > 0);
+}
+
 DG_TEST_MAIN("wire_l2l4",
 	DG_TEST(test_wire_src_key),
 	DG_TEST(test_wire_ip4_udp_dns_ok),
@@ -525,4 +587,5 @@ DG_TEST_MAIN("wire_l2l4",
 	DG_TEST(test_wire_vlan_depth),
 	DG_TEST(test_wire_tcp_port_53),
 	DG_TEST(test_wire_not_ip_not_udp_not_dns),
-	DG_TEST(test_wire_dst_filter))
+	DG_TEST(test_wire_dst_filter),
+	DG_TEST(test_wire_fast_path_shapes)) /* last: counts the fast paths of all above */
