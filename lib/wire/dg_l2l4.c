@@ -99,6 +99,17 @@ ip6_bad_addr(const uint8_t *a)
 	return a[0] == 0xff || memcmp(a, zero, 12) == 0 || memcmp(a, mapped, 12) == 0;
 }
 
+/* The L3 fields of @p out for an IPv4 or IPv6 header at @p h, @p ip_len bytes in all. */
+static inline void
+set_l3(struct dg_pkt *restrict out, const uint8_t *h, unsigned int ver, unsigned int ip_len)
+{
+	out->ip_ver = (uint8_t)ver;
+	out->addr_len = ver == 4 ? 4 : 16;
+	out->ip_len = (uint16_t)ip_len;
+	out->src_addr = h + (ver == 4 ? IP4_SRC : IP6_SRC);
+	out->dst_addr = h + (ver == 4 ? IP4_DST : IP6_DST);
+}
+
 /* IPv4 options: reject source routes (a reply would have to follow them) and junk. */
 static enum dg_fwd_reason
 ip4_options(const uint8_t *h, unsigned int hlen)
@@ -167,11 +178,7 @@ parse_ip6(const uint8_t *restrict frame, size_t len, struct dg_pkt *restrict out
 	plen = dg_wire_get_u16(h + IP6_PLEN);
 	if (plen == 0 || plen > len - out->l3_off - IP6_HLEN)
 		return DG_FWD_IP6_BAD_LENGTH;
-	out->ip_ver = 6;
-	out->addr_len = 16;
-	out->ip_len = (uint16_t)(IP6_HLEN + plen);
-	out->src_addr = h + IP6_SRC;
-	out->dst_addr = h + IP6_DST;
+	set_l3(out, h, 6, IP6_HLEN + plen);
 	off = out->l3_off + IP6_HLEN;
 	end = out->l3_off + IP6_HLEN + plen;
 	nh = h[IP6_NEXT];
@@ -278,11 +285,7 @@ dg_wire_parse_l2l4(const uint8_t *restrict frame, size_t len, const struct dg_pk
 		if (dg_wire_get_u16(h + IP4_FRAG) & (IP4_FRAG_MF | IP4_FRAG_OFFSET))
 			return DG_FWD_IP4_FRAGMENT;
 		proto = h[IP4_PROTO];
-		out->ip_ver = 4;
-		out->addr_len = 4;
-		out->ip_len = (uint16_t)tot;
-		out->src_addr = h + IP4_SRC;
-		out->dst_addr = h + IP4_DST;
+		set_l3(out, h, 4, tot);
 		l4 = off + hlen;
 	} else if (type == ETHERTYPE_IPV6) {
 		r = parse_ip6(frame, len, out, &l4, &proto);
@@ -400,11 +403,7 @@ dg_wire_parse_l2l4_fast(const uint8_t *restrict frame, size_t len,
 		    h[IP4_PROTO] != PROTO_UDP || ip4_bad_addr(h + IP4_SRC) ||
 		    ip4_bad_addr(h + IP4_DST))
 			return false;
-		out->ip_ver = 4;
-		out->addr_len = 4;
-		out->ip_len = (uint16_t)tot;
-		out->src_addr = h + IP4_SRC;
-		out->dst_addr = h + IP4_DST;
+		set_l3(out, h, 4, tot);
 		l4 = off + IP4_HLEN;
 		ulen = tot - IP4_HLEN;
 	} else if (type == ETHERTYPE_IPV6) {
@@ -415,11 +414,7 @@ dg_wire_parse_l2l4_fast(const uint8_t *restrict frame, size_t len,
 		    h[IP6_NEXT] != PROTO_UDP || ip6_bad_addr(h + IP6_SRC) ||
 		    ip6_bad_addr(h + IP6_DST))
 			return false;
-		out->ip_ver = 6;
-		out->addr_len = 16;
-		out->ip_len = (uint16_t)(IP6_HLEN + plen);
-		out->src_addr = h + IP6_SRC;
-		out->dst_addr = h + IP6_DST;
+		set_l3(out, h, 6, IP6_HLEN + plen);
 		l4 = off + IP6_HLEN;
 		ulen = plen;
 		/* RFC 8200 8.1: a zero UDP checksum is an error over IPv6, left to the full path */
