@@ -160,9 +160,14 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 	while (base < n) {
 		unsigned int cnt = 0, used = 0;
 
-		/* 1: hash every suffix once, find the zone block, prefetch it. */
-		while (base + cnt < n && cnt < DG_FILTER_BULK_MAX &&
-		       used + names[base + cnt]->nlabels + 1u <= sizeof(hs) / sizeof(hs[0])) {
+		const unsigned int want = n - base < DG_FILTER_BULK_MAX ? n - base :
+					  DG_FILTER_BULK_MAX;
+
+		/*
+		 * 1: hash every suffix once, find the zone block, prefetch it. A name takes at
+		 * most DG_NAME_MAXLABELS + 1 slots, so below the mark there is always room.
+		 */
+		while (cnt < want && used <= sizeof(hs) / sizeof(hs[0]) - DG_NAME_MAXLABELS - 1) {
 			const struct dg_name *nm = names[base + cnt];
 
 			h[cnt] = hs + used;
@@ -187,7 +192,7 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 			}
 			cand[j] = c;
 			/* most names end here: no candidate, nothing in the top set */
-			todo[j] = c != 0 || p[j].top || p[j].lim > 64;
+			todo[j] = (c | p[j].top | (p[j].lim > 64)) != 0;
 			more |= todo[j];
 			if (!todo[j])
 				out[base + j].meta = NULL;
