@@ -163,7 +163,7 @@ header_reason(uint16_t flags, const uint8_t *m)
  * Header and question are read with direct loads (every offset checked against mlen
  * first); the cursor is only set up for an additional section.
  */
-static enum dg_fwd_reason
+static inline __attribute__((always_inline)) enum dg_fwd_reason
 dns_parse(const uint8_t *restrict frame, size_t readable, struct dg_pkt *restrict out)
 {
 	const uint8_t *m = frame + out->dns_off;

@@ -52,7 +52,7 @@ hash_bytes(const void *p, size_t n, uint64_t h)
 
 		tmp[0] = (uint8_t)k;
 		memcpy(tmp + 1, s, k);
-		h = flt_hash_label(tmp, k + 1, k + 1, h);
+		h = flt_hash_label(tmp, k + 1, h); /* whole blocks of tmp[64] are readable */
 		s += k;
 		n -= k;
 	}

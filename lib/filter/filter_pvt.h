@@ -96,12 +96,6 @@ flt_mum(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/*
- * Mix one label (length byte + bytes, @p n = 1 + length) into the parent's hash @p h.
- * 16-byte blocks; the last block (1..16 bytes) is zero-padded. When @p avail (bytes
- * readable from @p p) allows, the last block is read as two whole words and masked:
- * no branch on the label length, which is what costs on real names (lengths vary).
- */
 /* flt_keep[n]: masks that keep the first n (1..16) bytes of two words loaded from memory. */
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define FLT_KEEP(k) ((k) >= 8 ? ~UINT64_C(0) : (k) == 0 ? 0 : ~UINT64_C(0) << (64 - 8 * (k)))
@@ -117,11 +111,17 @@ static const uint64_t flt_keep[17][2] = {
 #undef FLT_KEEP2
 #undef FLT_KEEP
 
+/*
+ * Mix one label (length byte + bytes, @p n = 1 + length) into the parent's hash @p h.
+ * 16-byte blocks; the last one (1..16 bytes) is loaded whole and masked to its bytes: no
+ * branch on the label length, which is what costs on real names (lengths vary). The
+ * caller guarantees that @p p can be read up to n rounded up to 16 (struct dg_name
+ * keeps DG_NAME_WIRE_SPARE bytes for this).
+ */
 static inline uint64_t
-flt_hash_label(const uint8_t *p, unsigned int n, size_t avail, uint64_t h)
+flt_hash_label(const uint8_t *p, unsigned int n, uint64_t h)
 {
-	uint64_t a = 0, b = 0;
-	unsigned int k1, k2;
+	uint64_t a, b;
 
 	while (n > 16) {
 		memcpy(&a, p, 8);
@@ -129,22 +129,11 @@ flt_hash_label(const uint8_t *p, unsigned int n, size_t avail, uint64_t h)
 		h = flt_mum(a ^ UINT64_C(0xa0761d6478bd642f), b ^ h);
 		p += 16;
 		n -= 16;
-		avail -= 16;
 	}
-	k1 = n < 8 ? n : 8;
-	k2 = n > 8 ? n - 8 : 0;
-	if (avail >= 16) {
-		/* keep the first n bytes in memory order, as the memcpy below does */
-		memcpy(&a, p, 8);
-		memcpy(&b, p + 8, 8);
-		a &= flt_keep[n][0];
-		b &= flt_keep[n][1];
-	} else {
-		a = 0;
-		b = 0;
-		memcpy(&a, p, k1);
-		memcpy(&b, p + 8, k2);
-	}
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	a &= flt_keep[n][0];
+	b &= flt_keep[n][1];
 	return flt_mum(a ^ UINT64_C(0xe7037ed1a0b428db) ^ n, b ^ h ^ UINT64_C(0x8ebc6af09c88c6e3));
 }
 
@@ -158,7 +147,7 @@ flt_hash_suffixes(const struct dg_name *n, uint64_t *h)
 	while (i-- > 0) {
 		const uint8_t *p = n->wire + n->label[i];
 
-		h[i] = flt_hash_label(p, 1u + p[0], sizeof(n->wire) - n->label[i], h[i + 1]);
+		h[i] = flt_hash_label(p, 1u + p[0], h[i + 1]);
 	}
 }
 
