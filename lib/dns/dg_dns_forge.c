@@ -135,9 +135,8 @@ dg_dns_forge_ovr(uint8_t *frame, size_t room, const struct dg_pkt *q,
 	const uint8_t *a4 = NULL, *a6 = NULL, *addr = NULL;
 	uint16_t an_type = 0, rcode = DG_DNS_RCODE_NOERROR, ede_code, flags;
 	size_t alen = 0, text_len = 0, dns_len, dns_off, limit;
-	uint8_t mac[2 * ETH_ALEN], src[16], dst[16];
+	uint8_t mac[2 * ETH_ALEN], src[16], dst[16], *d, *p;
 	const char *text = NULL;
-	struct dg_wire_wctx w;
 	bool ede;
 
 	if (frame == NULL || q == NULL || cfg == NULL || out_len == NULL)
@@ -218,44 +217,54 @@ dg_dns_forge_ovr(uint8_t *frame, size_t room, const struct dg_pkt *q,
 	memcpy(mac, frame, sizeof(mac));
 	memcpy(src, q->src_addr, q->addr_len);
 	memcpy(dst, q->dst_addr, q->addr_len);
-	memmove(frame + dns_off + DG_DNS_HDR_LEN, frame + q->question_off, q->question_len);
+	d = frame + dns_off;
+	/* The question stays in place unless the query had IP options or extension headers. */
+	if (d + DG_DNS_HDR_LEN != frame + q->question_off)
+		memmove(d + DG_DNS_HDR_LEN, frame + q->question_off, q->question_len);
 
+	/* Every size was computed and checked against room above: plain stores from here. */
 	flags = DG_DNS_FLAG_QR | DG_DNS_FLAG_RA | rcode |
 		(q->flags & (DG_DNS_FLAG_OPCODE | DG_DNS_FLAG_RD | DG_DNS_FLAG_CD));
-	w = dg_wire_winit(frame + dns_off, dns_len);
-	dg_wire_write_u16(&w, q->id);
-	dg_wire_write_u16(&w, flags);
-	dg_wire_write_u16(&w, 1);
-	dg_wire_write_u16(&w, an_type != 0 ? 1 : 0);
-	dg_wire_write_u16(&w, soa != NULL ? 1 : 0);
-	dg_wire_write_u16(&w, q->edns ? 1 : 0);
-	dg_wire_wreserve(&w, q->question_len); /* already in place */
+	dg_wire_put_u16(d + DG_DNS_HDR_ID, q->id);
+	dg_wire_put_u16(d + DG_DNS_HDR_FLAGS, flags);
+	dg_wire_put_u16(d + DG_DNS_HDR_QDCOUNT, 1);
+	dg_wire_put_u16(d + DG_DNS_HDR_ANCOUNT, an_type != 0 ? 1 : 0);
+	dg_wire_put_u16(d + DG_DNS_HDR_NSCOUNT, soa != NULL ? 1 : 0);
+	dg_wire_put_u16(d + DG_DNS_HDR_ARCOUNT, q->edns ? 1 : 0);
+	p = d + DG_DNS_HDR_LEN + q->question_len;
 	if (an_type != 0) {
-		dg_wire_write_u16(&w, QNAME_PTR);
-		dg_wire_write_u16(&w, an_type);
-		dg_wire_write_u16(&w, DG_DNS_CLASS_IN);
-		dg_wire_write_u32(&w, cfg->ttl);
-		dg_wire_write_u16(&w, (uint16_t)alen);
-		dg_wire_write(&w, addr, alen);
+		dg_wire_put_u16(p, QNAME_PTR);
+		dg_wire_put_u16(p + 2, an_type);
+		dg_wire_put_u16(p + 4, DG_DNS_CLASS_IN);
+		dg_wire_put_u32(p + 6, cfg->ttl);
+		dg_wire_put_u16(p + 10, (uint16_t)alen);
+		memcpy(p + 2 + RR_FIXED, addr, alen);
+		p += 2 + RR_FIXED + alen;
 	}
-	if (soa != NULL)
+	if (soa != NULL) {
+		struct dg_wire_wctx w = dg_wire_winit(p, soa_rr_len(soa));
+
 		write_soa(&w, soa);
+		p += dg_wire_woffset(&w);
+	}
 	if (q->edns) {
-		dg_wire_write_u8(&w, 0); /* root owner */
-		dg_wire_write_u16(&w, DG_DNS_TYPE_OPT);
-		dg_wire_write_u16(&w, cfg->edns_udp_size);
+		p[0] = 0; /* root owner */
+		dg_wire_put_u16(p + 1, DG_DNS_TYPE_OPT);
+		dg_wire_put_u16(p + 3, cfg->edns_udp_size);
 		/* Extended RCODE 0, version 0, only DO copied: no unknown flag echoed. */
-		dg_wire_write_u32(&w, q->edns_flags & DG_PKT_EDNS_DO);
-		dg_wire_write_u16(&w, (uint16_t)(ede ? EDE_FIXED + text_len : 0));
+		dg_wire_put_u32(p + 5, q->edns_flags & DG_PKT_EDNS_DO);
+		dg_wire_put_u16(p + 9, (uint16_t)(ede ? EDE_FIXED + text_len : 0));
+		p += OPT_RR_LEN;
 		if (ede) {
-			dg_wire_write_u16(&w, DG_DNS_EDNS_EDE);
-			dg_wire_write_u16(&w, (uint16_t)(2 + text_len));
-			dg_wire_write_u16(&w, ede_code);
-			dg_wire_write(&w, text, text_len);
+			dg_wire_put_u16(p, DG_DNS_EDNS_EDE);
+			dg_wire_put_u16(p + 2, (uint16_t)(2 + text_len));
+			dg_wire_put_u16(p + 4, ede_code);
+			memcpy(p + EDE_FIXED, text, text_len);
+			p += EDE_FIXED + text_len;
 		}
 	}
 	/* The sizes above are exact; a mismatch is a bug here, not bad input. */
-	if (w.error != 0 || dg_wire_woffset(&w) != dns_len)
+	if ((size_t)(p - d) != dns_len)
 		return -EFAULT;
 
 	write_l3l4(frame, q, src, dst, dns_len);
