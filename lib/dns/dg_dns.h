@@ -122,7 +122,9 @@ enum dg_fwd_reason dg_pkt_parse_hint(const uint8_t *frame, size_t len,
  * As dg_pkt_parse_hint(), for a frame at the start of a larger buffer (an mbuf's data
  * room): every check is still against @p len, but up to @p readable bytes from @p frame
  * may be loaded (fixed-size block copies of the qname). @p readable below @p len counts
- * as @p len.
+ * as @p len. The appliance's path: it tries dg_wire_parse_l2l4_fast() first; the
+ * verdict and every field are those of dg_pkt_parse_hint() (the unit suites and the
+ * fuzzer check both on every input).
  */
 enum dg_fwd_reason dg_pkt_parse_buf(const uint8_t *frame, size_t len, size_t readable,
 				    const struct dg_pkt_cfg *cfg, unsigned int hints,
