@@ -259,7 +259,8 @@ dg_dns_forge_ovr(uint8_t *frame, size_t room, const struct dg_pkt *q,
 			dg_wire_put_u16(p, DG_DNS_EDNS_EDE);
 			dg_wire_put_u16(p + 2, (uint16_t)(2 + text_len));
 			dg_wire_put_u16(p + 4, ede_code);
-			memcpy(p + EDE_FIXED, text, text_len);
+			if (text_len > 0) /* text may be NULL then */
+				memcpy(p + EDE_FIXED, text, text_len);
 			p += EDE_FIXED + text_len;
 		}
 	}

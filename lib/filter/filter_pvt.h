@@ -97,10 +97,11 @@ flt_mum(uint64_t a, uint64_t b)
 }
 
 /* flt_keep[n]: masks that keep the first n (1..16) bytes of two words loaded from memory. */
+/* k is 0..8; the "& 63" keeps the shift in range in the branch k = 0 does not take */
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define FLT_KEEP(k) ((k) >= 8 ? ~UINT64_C(0) : (k) == 0 ? 0 : ~UINT64_C(0) << (64 - 8 * (k)))
+#define FLT_KEEP(k) ((k) == 0 ? 0 : ~UINT64_C(0) << ((64 - 8 * (k)) & 63))
 #else
-#define FLT_KEEP(k) ((k) >= 8 ? ~UINT64_C(0) : (k) == 0 ? 0 : ~UINT64_C(0) >> (64 - 8 * (k)))
+#define FLT_KEEP(k) ((k) == 0 ? 0 : ~UINT64_C(0) >> ((64 - 8 * (k)) & 63))
 #endif
 #define FLT_KEEP2(n) { FLT_KEEP((n) < 8 ? (n) : 8), FLT_KEEP((n) > 8 ? (n) - 8 : 0) }
 static const uint64_t flt_keep[17][2] = {
