@@ -357,6 +357,18 @@ test_wire_udp_checksum_deferred(void)
 	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_IP4_CSUM_GOOD |
 					  DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
 	CU_ASSERT_EQUAL(dg_wire_ip4_csum_ok(f, &p), 0);
+	/* With options the header is longer: its last byte counts, the first UDP byte not. */
+	n = vec_build(f, sizeof(f), VEC_ETH4,
+		      "47 00 0000 1234 0000 40 11 0000 c6120001 c6120035 ; IHL 7\n"
+		      "94 04 00 00 01 01 01 00 ; Router Alert, NOP NOP NOP EOL\n",
+		      VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
+	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_IP4_CSUM_GOOD, &p), DG_FWD_NONE);
+	CU_ASSERT_EQUAL(dg_wire_ip4_csum_ok(f, &p), 1);
+	f[14 + 27] ^= 0x01; /* last option byte */
+	CU_ASSERT_EQUAL(dg_wire_ip4_csum_ok(f, &p), 0);
+	f[14 + 27] ^= 0x01;
+	f[14 + 28] ^= 0x01; /* one past: the UDP source port, not in this checksum */
+	CU_ASSERT_EQUAL(dg_wire_ip4_csum_ok(f, &p), 1);
 	n = vec_build(f, sizeof(f), VEC_ETH6, VEC_IP6, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
 	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, 0, &p), DG_FWD_NONE);
 	CU_ASSERT_EQUAL(dg_wire_ip4_csum_ok(f, &p), 1); /* IPv6: no header checksum */
