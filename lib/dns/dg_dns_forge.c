@@ -61,22 +61,10 @@ write_soa(struct dg_wire_wctx *w, const struct dg_answer_soa *s)
 	dg_wire_write_u32(w, s->minimum);
 }
 
-/* A 16-bit big-endian field as a host-order load would see it (little or big endian). */
-static inline uint64_t
-csum_word(uint16_t v)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (uint16_t)(v << 8 | v >> 8);
-#else
-	return v;
-#endif
-}
-
 /*
  * Fresh L3 + UDP headers for an answer of dns_len bytes, addresses and ports swapped.
- * The header checksums are summed from the values, not read back from the frame: a
- * load over fields just stored one or two bytes at a time cannot be forwarded from the
- * store buffer and waits for the stores to reach the cache.
+ * The header checksums are summed from the values (dg_wire_csum_u16()), not read back
+ * from the frame just written.
  */
 static void
 write_l3l4(uint8_t *frame, const struct dg_pkt *q, const uint8_t *src, const uint8_t *dst,
@@ -90,8 +78,8 @@ write_l3l4(uint8_t *frame, const struct dg_pkt *q, const uint8_t *src, const uin
 
 	if (q->ip_ver == 4) {
 		udp = ip + IP4_HLEN;
-		sum = csum_word(0x4500) + csum_word((uint16_t)(IP4_HLEN + udp_len)) +
-		      csum_word(IP4_DF) + csum_word(TTL_HOPS << 8 | PROTO_UDP);
+		sum = dg_wire_csum_u16(0x4500) + dg_wire_csum_u16((uint16_t)(IP4_HLEN + udp_len)) +
+		      dg_wire_csum_u16(IP4_DF) + dg_wire_csum_u16(TTL_HOPS << 8 | PROTO_UDP);
 		sum = dg_wire_csum_add(sum, src, 4);
 		sum = dg_wire_csum_add(sum, dst, 4);
 		ip[0] = 0x45;
@@ -116,7 +104,8 @@ write_l3l4(uint8_t *frame, const struct dg_pkt *q, const uint8_t *src, const uin
 	}
 	/* The DNS message was written first; the UDP header's words are added as values. */
 	sum = dg_wire_csum_pseudo(dst, src, q->addr_len, PROTO_UDP, udp_len);
-	sum += csum_word(q->dst_port) + csum_word(q->src_port) + csum_word(udp_len);
+	sum += dg_wire_csum_u16(q->dst_port) + dg_wire_csum_u16(q->src_port) +
+	       dg_wire_csum_u16(udp_len);
 	csum = dg_wire_csum_final(dg_wire_csum_add(sum, udp + UDP_HLEN, dns_len));
 	if (csum == 0)
 		csum = 0xffff; /* 0 would mean "no checksum" (RFC 768) */

@@ -96,8 +96,10 @@ flt_mum(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* flt_keep[n]: masks that keep the first n (1..16) bytes of two words loaded from memory. */
-/* k is 0..8; the "& 63" keeps the shift in range in the branch k = 0 does not take */
+/*
+ * flt_keep[n]: masks that keep the first n (1..16) bytes of two words loaded from memory
+ * (FLT_KEEP(k): k of 0..8 bytes; "& 63" keeps the shift in range where k = 0 is not used).
+ */
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define FLT_KEEP(k) ((k) == 0 ? 0 : ~UINT64_C(0) << ((64 - 8 * (k)) & 63))
 #else

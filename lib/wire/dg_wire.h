@@ -306,6 +306,21 @@ dg_wire_csum_fold(uint64_t sum)
 	return (uint16_t)sum;
 }
 
+/**
+ * A 16-bit field, given as its host value, as dg_wire_csum_add() would sum it from its
+ * big-endian bytes: lets a checksum cover header fields without storing and reloading
+ * them (a load over fresh byte-sized stores waits for them to reach the cache).
+ */
+static inline uint64_t
+dg_wire_csum_u16(uint16_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (uint16_t)(v << 8 | v >> 8);
+#else
+	return v;
+#endif
+}
+
 /** Checksum field value (host-order word: store it with memcpy). */
 static inline uint16_t
 dg_wire_csum_final(uint64_t sum)
