@@ -202,10 +202,14 @@ dg_dns_forge_ovr(uint8_t *frame, size_t room, const struct dg_pkt *q,
 	if (dns_off + DG_DNS_HDR_LEN > q->question_off)
 		return -EINVAL;
 
-	/* Keep what we need from the query before overwriting it. */
+	/*
+	 * Keep what we need from the query before overwriting it. 16 bytes whatever the
+	 * family: a fixed-size copy has no branch, and a parsed IPv4 frame always holds the
+	 * 16 bytes from either address on (the UDP header and the DNS header follow).
+	 */
 	memcpy(mac, frame, sizeof(mac));
-	memcpy(src, q->src_addr, q->addr_len);
-	memcpy(dst, q->dst_addr, q->addr_len);
+	memcpy(src, q->src_addr, sizeof(src));
+	memcpy(dst, q->dst_addr, sizeof(dst));
 	d = frame + dns_off;
 	/* The question stays in place unless the query had IP options or extension headers. */
 	if (d + DG_DNS_HDR_LEN != frame + q->question_off)

@@ -290,11 +290,12 @@ rec_get(struct dg_filter_builder *b, const struct dg_name *n)
 	need = b->nameslen + 2 + n->len;
 	if (need > UINT32_MAX)
 		return -EFBIG;
-	if (need > b->namescap) {
+	/* FLT_ARENA_SLACK readable after the last name: flt_rec_is() loads 32 bytes */
+	if (need + FLT_ARENA_SLACK > b->namescap) {
 		uint64_t nc = b->namescap ? b->namescap * 2 : 4096;
 		uint8_t *p;
 
-		while (nc < need)
+		while (nc < need + FLT_ARENA_SLACK)
 			nc *= 2;
 		p = realloc(b->names, nc);
 		if (p == NULL)

@@ -385,7 +385,7 @@ static int
 arena_compact(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off,
 	      const uint8_t *intop)
 {
-	uint8_t *na = alloc_big(f->arena_len + 8);
+	uint8_t *na = alloc_big(f->arena_len + FLT_ARENA_SLACK);
 	uint64_t pos = 0;
 
 	if (na == NULL)
@@ -421,7 +421,7 @@ arena_compact(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *
 static int
 arena_move(struct dg_filter *f)
 {
-	uint8_t *na = alloc_big(f->arena_len + 8);
+	uint8_t *na = alloc_big(f->arena_len + FLT_ARENA_SLACK);
 
 	if (na == NULL)
 		return -ENOMEM;

@@ -27,7 +27,7 @@ enum {
 	DG_NAME_MAXLABEL = 63,   /**< bytes in one label */
 	DG_NAME_MAXLABELS = 127, /**< labels, root excluded */
 	DG_NAME_TEXT_MAX = 1024, /**< buffer for the escaped text form of any name */
-	DG_NAME_WIRE_SPARE = 15, /**< bytes of struct dg_name's wire past DG_NAME_MAXLEN */
+	DG_NAME_WIRE_SPARE = 31, /**< bytes of struct dg_name's wire past DG_NAME_MAXLEN */
 };
 
 /** Wire label length byte: top two bits give the label type. */
@@ -45,7 +45,7 @@ struct dg_name {
 	uint8_t nlabels; /**< labels, root excluded (0 for the root name) */
 	uint8_t label[DG_NAME_MAXLABELS]; /**< offset of each label's length byte */
 	/** Lowercased wire form; the spare bytes after the longest name let a reader load
-	 * whole 16-byte blocks from any label (their content is unspecified). */
+	 * 32 bytes from any label (their content is unspecified). */
 	uint8_t wire[DG_NAME_MAXLEN + DG_NAME_WIRE_SPARE];
 };
 

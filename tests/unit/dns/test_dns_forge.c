@@ -50,6 +50,9 @@ static const struct qspec specs[] = {
 };
 
 static struct dg_answer_soa soa;
+
+/* A query header for the generated questions: ID, RD, QD=1, AR=0 or 1. */
+#define VEC_DNS_HDR_TEXT(ar) ((ar) ? VEC_DNS_HDR("00 01") : VEC_DNS_HDR("00 00"))
 static pcap_dumper_t *dump;
 static const uint8_t sink4[4] = { 198, 18, 99, 1 };
 static const uint8_t sink6[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99, 0x01 };
@@ -414,6 +417,76 @@ test_dns_forge_answer_is_not_a_query(void)
 	CU_ASSERT_EQUAL(dg_pkt_parse(f, alen, &pcfg, &pkt), DG_FWD_NOT_DNS_PORT);
 }
 
+/*
+ * The answer's UDP checksum is summed from the values written, each at the parity of its
+ * offset: check it for questions of odd and even length, over IPv4 and IPv6, with and
+ * without EDNS, extra-texts of 0..5 and 16..17 bytes, and every kind with an SOA whose
+ * length is odd or even. The reference is dg_vec's own RFC 1071 code.
+ */
+static void
+test_dns_forge_checksum_every_parity(void)
+{
+	const struct dg_pkt_cfg pcfg = DG_PKT_CFG_DEFAULT;
+	static const char *const texts[] = { NULL, "I", "IJ", "IIJ", "IIJ-", "IIJ-2",
+					     "IIJ-20240416-000", "IIJ-20240416-0001" };
+	static const char *const owners[] = { "rpz.example.net", "rpz.example.org1" };
+	struct dg_answer_soa so;
+	struct dg_answer_cfg cfg;
+	unsigned int bad = 0, runs = 0;
+
+	dg_answer_cfg_init(&cfg);
+	cfg.sinkhole4_set = cfg.sinkhole6_set = true;
+	memcpy(cfg.sinkhole4, sink4, 4);
+	memcpy(cfg.sinkhole6, sink6, 16);
+	soa_init();
+	so = soa;
+	CU_ASSERT_EQUAL_FATAL(dg_name_from_text(&so.mname, "ns.example.net", 14), 0);
+	CU_ASSERT_EQUAL_FATAL(dg_name_from_text(&so.rname, "hostmaster.example.net", 22), 0);
+	for (unsigned int v6 = 0; v6 < 2; v6++)
+	for (unsigned int ll = 1; ll <= 4; ll++)
+	for (unsigned int edns = 0; edns < 2; edns++)
+	for (unsigned int qt = 0; qt < 3; qt++)
+	for (unsigned int ti = 0; ti < sizeof(texts) / sizeof(texts[0]); ti++)
+	for (unsigned int oi = 0; oi < 3; oi++) {
+		static const uint16_t qtypes[3] = { 1, 28, 16 };
+		char dns[512], lab[16];
+		uint8_t f[600];
+		struct dg_pkt pkt;
+		size_t n, alen = 0, l4, ulen;
+		const uint8_t *ip;
+
+		/* label of ll bytes: the question is 5 + ll + 4 + 4 bytes long */
+		for (unsigned int i = 0; i < ll; i++)
+			snprintf(lab + 3 * i, sizeof(lab) - 3 * i, "61 ");
+		snprintf(dns, sizeof(dns), "%s %02x %s 04 74 65 73 74 00 00 %02x 00 01 %s",
+			 VEC_DNS_HDR_TEXT(edns), ll, lab, qtypes[qt], edns ? VEC_OPT_DO : "");
+		n = vec_build(f, sizeof(f), v6 ? VEC_ETH6 : VEC_ETH4, v6 ? VEC_IP6 : VEC_IP4,
+			      VEC_UDP, dns, 0, VEC_FIX_ALL);
+		CU_ASSERT_EQUAL_FATAL(dg_pkt_parse(f, n, &pcfg, &pkt), DG_FWD_NONE);
+		cfg.extra_text = texts[ti];
+		cfg.soa = NULL;
+		if (oi > 0) {
+			CU_ASSERT_EQUAL_FATAL(dg_name_from_text(&so.owner, owners[oi - 1],
+								strlen(owners[oi - 1])), 0);
+			cfg.soa = &so;
+		}
+		if (dg_dns_forge(f, sizeof(f), &pkt, oi == 2 ? DG_ANSWER_NXDOMAIN :
+				 DG_ANSWER_SINKHOLE, &cfg, &alen) != 0) {
+			bad++;
+			continue;
+		}
+		runs++;
+		ip = f + 14;
+		l4 = 14 + (v6 ? 40 : 20);
+		ulen = alen - l4;
+		bad += !(v6 ? vec_udp_csum_ok(ip + 8, ip + 24, 16, f + l4, ulen) :
+			      vec_udp_csum_ok(ip + 12, ip + 16, 4, f + l4, ulen));
+		bad += !v6 && (ip[10] << 8 | ip[11]) != vec_ip4_csum(ip, 20);
+	}
+	CU_ASSERT_EQUAL(runs, 2 * 4 * 2 * 3 * 8 * 3);
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 int
 main(void)
 {
@@ -424,6 +497,7 @@ main(void)
 		DG_TEST(test_dns_forge_per_entry_override),
 		DG_TEST(test_dns_forge_size_limits),
 		DG_TEST(test_dns_forge_answer_is_not_a_query),
+		DG_TEST(test_dns_forge_checksum_every_parity),
 	};
 	const char *out = getenv("DG_PCAP_OUT");
 	pcap_t *dead = NULL;

@@ -7,6 +7,7 @@
 
 #include "dg_filter.h"
 #include "dg_test.h"
+#include "filter_pvt.h" /* white box: the record compare (flt_rec_is) */
 
 static struct dg_name
 N(const char *text)
@@ -233,6 +234,44 @@ test_filter_long_names(void)
 	dg_filter_builder_free(b);
 }
 
+/*
+ * The exact-table compare reads 32 bytes whatever the length, masked: for every length
+ * 1..255, a record at the arena's end (only FLT_ARENA_SLACK readable after it) equals
+ * its name; a change in the last byte is seen; a change one past the end (in the record's
+ * slack, in the name's spare bytes) is not, nor is a record of another length.
+ */
+static void
+test_filter_rec_compare_last_byte_and_one_past(void)
+{
+	static uint8_t arena[FLT_REC_HDR + DG_NAME_MAXLEN + FLT_ARENA_SLACK];
+	struct dg_filter f;
+	struct dg_name n;
+	unsigned int bad = 0;
+
+	memset(&f, 0, sizeof(f));
+	for (unsigned int len = 1; len <= DG_NAME_MAXLEN; len++) {
+		uint32_t rec = (uint32_t)(DG_NAME_MAXLEN - len); /* ends where the slack starts */
+		uint8_t *r = arena + rec;
+
+		memset(arena, 0x5a, sizeof(arena));
+		memset(&n, 0xa5, sizeof(n));
+		r[0] = (uint8_t)len;
+		for (unsigned int i = 0; i < len; i++)
+			r[FLT_REC_HDR + i] = n.wire[i] = (uint8_t)(i * 7 + len);
+		f.arena = arena;
+		bad += !flt_rec_is(&f, rec, n.wire, len);
+		r[FLT_REC_HDR + len - 1] ^= 1;
+		bad += flt_rec_is(&f, rec, n.wire, len);
+		r[FLT_REC_HDR + len - 1] ^= 1;
+		r[FLT_REC_HDR + len] ^= 0xff;
+		n.wire[len] ^= 0x0f;
+		bad += !flt_rec_is(&f, rec, n.wire, len);
+		r[0] = (uint8_t)(len + 1);
+		bad += flt_rec_is(&f, rec, n.wire, len);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 static void
 test_filter_dates(void)
 {
@@ -451,6 +490,7 @@ DG_TEST_MAIN("filter",
 	DG_TEST(test_filter_same_name_precedence),
 	DG_TEST(test_filter_case_and_odd_labels),
 	DG_TEST(test_filter_long_names),
+	DG_TEST(test_filter_rec_compare_last_byte_and_one_past),
 	DG_TEST(test_filter_dates),
 	DG_TEST(test_filter_tld_and_errors),
 	DG_TEST(test_filter_crowded_zone),

@@ -134,6 +134,54 @@ test_wire_csum_odd_length_and_split(void)
 	CU_ASSERT_EQUAL((uint32_t)(ref[0] << 8 | ref[1]), s);
 }
 
+/* Byte-wise RFC 1071 sum of big-endian words, folded: the reference. */
+static uint16_t
+ref_csum(const uint8_t *b, size_t n)
+{
+	uint32_t s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += i % 2 ? b[i] : (uint32_t)b[i] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/*
+ * Every length 0..300, at even and odd starts: the sum equals the byte-wise reference, and
+ * the bytes one past the end (set to 0xff, then flipped) never change it. Lengths from 8
+ * up end on a load of the last eight bytes, so the tail of each is the edge under test.
+ */
+static void
+test_wire_csum_every_length_last_byte_and_one_past(void)
+{
+	uint8_t buf[320];
+	unsigned int bad = 0;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 37 + 11);
+	for (size_t start = 0; start < 2; start++) {
+		for (size_t n = 0; n <= 300; n++) {
+			uint8_t *b = buf + start;
+			uint16_t want = ref_csum(b, n), got, v;
+
+			b[n] = 0xff;
+			v = dg_wire_csum_fold(dg_wire_csum_add(0, b, n));
+			memcpy(buf + 316, &v, 2);
+			got = (uint16_t)(buf[316] << 8 | buf[317]);
+			b[n] = 0x00;
+			v = dg_wire_csum_fold(dg_wire_csum_add(0, b, n));
+			memcpy(buf + 316, &v, 2);
+			/* 0x0000 and 0xffff are the same one's complement number */
+			if ((got != want && !(got == 0xffff && want == 0)) ||
+			    (uint16_t)(buf[316] << 8 | buf[317]) != got)
+				bad++;
+			b[n] = (uint8_t)((start + n) * 37 + 11);
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 static void
 test_wire_reason_names_unique(void)
 {
@@ -159,4 +207,5 @@ DG_TEST_MAIN("wire_ctx",
 	DG_TEST(test_wire_write_last_byte_and_one_past),
 	DG_TEST(test_wire_csum_rfc1071_example),
 	DG_TEST(test_wire_csum_odd_length_and_split),
+	DG_TEST(test_wire_csum_every_length_last_byte_and_one_past),
 	DG_TEST(test_wire_reason_names_unique))
