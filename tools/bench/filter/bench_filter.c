@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -25,36 +24,17 @@
 
 #include "dg_filter.h"
 #include "dg_lists.h"
+#include "dg_bench.h"
 
 enum { KEY_LEN = 64, BURST = 32 };
 
-/* Names as packed wire forms (a dg_name is 384 bytes: too big to keep 10M of them). */
+/* Names as packed wire forms (a dg_name is over 400 bytes: too big to keep 10M of them). */
 struct nameset {
 	uint8_t *wire;
 	uint64_t len, cap;
 	uint32_t *off;
 	uint32_t n, ncap;
 };
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void
 ns_add(struct nameset *s, const uint8_t *w, size_t len)
@@ -101,18 +81,18 @@ gen_synth(struct nameset *s, uint32_t n)
 	char text[256];
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t r = rnd();
+		uint64_t r = dg_bench_rnd();
 		unsigned int depth = 2 + (unsigned int)(r % 10 < 4 ? 0 : r % 10 < 8 ? 1 : 2), p = 0;
 		struct dg_name nm;
 
 		for (unsigned int l = 1; l < depth; l++) {
-			unsigned int ll = 4 + (unsigned int)(rnd() % 11);
+			unsigned int ll = 4 + (unsigned int)(dg_bench_rnd() % 11);
 
 			for (unsigned int k = 0; k < ll; k++)
-				text[p++] = cs[rnd() % (k == 0 || k == ll - 1 ? 36 : 37)];
+				text[p++] = cs[dg_bench_rnd() % (k == 0 || k == ll - 1 ? 36 : 37)];
 			text[p++] = '.';
 		}
-		p += (unsigned int)sprintf(text + p, "%s", tld[rnd() % 18]);
+		p += (unsigned int)sprintf(text + p, "%s", tld[dg_bench_rnd() % 18]);
 		if (dg_name_from_text(&nm, text, p) == 0 && nm.len <= KEY_LEN)
 			ns_add(s, nm.wire, nm.len);
 	}
@@ -213,7 +193,7 @@ build_set(const struct nameset *s, uint32_t n, struct built *out, const char *ta
 	struct dg_filter_builder *b;
 	struct dg_name nm;
 	uint8_t key[KEY_LEN];
-	double t0 = now();
+	double t0 = dg_bench_now();
 	size_t before;
 	char name[64];
 
@@ -222,7 +202,7 @@ build_set(const struct nameset *s, uint32_t n, struct built *out, const char *ta
 	out->f = NULL;
 	for (int round = 0; round < (n <= 1000000 ? 3 : 1); round++) {
 		dg_filter_free(out->f);
-		t0 = now();
+		t0 = dg_bench_now();
 		if (dg_filter_builder_create(&b, n) != 0)
 			return -ENOMEM;
 		for (uint32_t i = 0; i < n; i++) {
@@ -232,7 +212,7 @@ build_set(const struct nameset *s, uint32_t n, struct built *out, const char *ta
 		}
 		if (dg_filter_build(b, &out->f) != 0)
 			return -ENOMEM;
-		t0 = now() - t0;
+		t0 = dg_bench_now() - t0;
 		out->secs = t0 < out->secs ? t0 : out->secs;
 		dg_filter_builder_free(b);
 	}
@@ -245,7 +225,7 @@ build_set(const struct nameset *s, uint32_t n, struct built *out, const char *ta
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	before = heap_used();
-	t0 = now();
+	t0 = dg_bench_now();
 	out->h = rte_hash_create(&p);
 	if (out->h == NULL)
 		return -ENOMEM;
@@ -256,7 +236,7 @@ build_set(const struct nameset *s, uint32_t n, struct built *out, const char *ta
 		if (rte_hash_add_key(out->h, key) < 0)
 			return -ENOSPC;
 	}
-	out->rte_secs = now() - t0;
+	out->rte_secs = dg_bench_now() - t0;
 	out->rte_bytes = heap_used() - before;
 	return 0;
 }
@@ -324,7 +304,7 @@ run(int what, const struct built *bt, const struct queries *q, uint32_t lo, uint
 		np[j] = &nb[j];
 	for (unsigned int k = 0; k < RTE_HASH_LOOKUP_BULK_MAX; k++)
 		kp[k] = keys[k];
-	t0 = now();
+	t0 = dg_bench_now();
 	switch (what) {
 	case M_PARSE: /* the common part: wire to normalised name */
 		for (uint32_t i = lo; i < cnt; i++) {
@@ -394,7 +374,7 @@ run(int what, const struct built *bt, const struct queries *q, uint32_t lo, uint
 		}
 		break;
 	}
-	t0 = now() - t0;
+	t0 = dg_bench_now() - t0;
 	*verdicts = v;
 	return (hi - lo) / t0;
 }
@@ -460,7 +440,7 @@ pick(const struct built *bt, const struct nameset *s, int want_hit, uint32_t *id
 			ok[nok++] = i;
 	}
 	for (uint32_t i = 0; i < cnt && nok > 0; i++)
-		idx[i] = ok[rnd() % nok];
+		idx[i] = ok[dg_bench_rnd() % nok];
 	free(ok);
 	return nok;
 }
@@ -526,7 +506,7 @@ main(int argc, char **argv)
 	if (!have_data)
 		fprintf(stderr, "no shared data under %s: real sets skipped\n", data);
 	gen_synth(&synth, quick ? 1000000 : 10000000);
-	rng ^= 0x5555; /* a different stream for the miss names */
+	dg_bench_rng ^= 0x5555; /* a different stream for the miss names */
 	gen_synth(&miss, qcnt);
 	idx = malloc(sizeof(*idx) * qcnt);
 

@@ -9,29 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dg_optout.h"
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "dg_bench.h"
 
 static void
 mask(struct dg_optout_prefix *p)
@@ -57,7 +37,7 @@ main(int argc, char **argv)
 	if (v == NULL || q4 == NULL || q6 == NULL)
 		return 1;
 	for (i = 0; i < n; i++) {
-		uint64_t r = rnd(), s = rnd();
+		uint64_t r = dg_bench_rnd(), s = dg_bench_rnd();
 
 		v[i].family = DG_OPTOUT_V4;
 		v[i].len = (uint8_t)(r % 2 ? 32 : 20 + r % 11);
@@ -66,14 +46,14 @@ main(int argc, char **argv)
 		v[n + i].family = DG_OPTOUT_V6;
 		v[n + i].len = (uint8_t)(r % 2 ? 128 : 48 + r % 17);
 		memcpy(v[n + i].addr, &s, 8);
-		s = rnd();
+		s = dg_bench_rnd();
 		memcpy(v[n + i].addr + 8, &s, 8);
 		v[n + i].addr[0] = 0x20;
 		mask(&v[n + i]);
 	}
-	t0 = now_s();
+	t0 = dg_bench_now();
 	ret = dg_optout_build(v, 2 * n, &t);
-	t1 = now_s();
+	t1 = dg_bench_now();
 	if (ret != 0) {
 		fprintf(stderr, "build failed: %d\n", ret);
 		return 1;
@@ -83,12 +63,12 @@ main(int argc, char **argv)
 
 	/* A query set that fits L1, so we time the search, not the query array. */
 	for (i = 0; i < 4096; i++) {
-		uint64_t r = rnd();
-		const struct dg_optout_prefix *p = &v[rnd() % n];
+		uint64_t r = dg_bench_rnd();
+		const struct dg_optout_prefix *p = &v[dg_bench_rnd() % n];
 
 		memcpy(q4[i], &r, 4);
 		memcpy(q6[i], &r, 8);
-		r = rnd();
+		r = dg_bench_rnd();
 		memcpy(q6[i] + 8, &r, 8);
 		q6[i][0] = 0x20;
 		if (i % 2) {   /* inside a listed prefix: keep its network bits */
@@ -97,24 +77,24 @@ main(int argc, char **argv)
 		}
 	}
 	hits = 0;
-	t0 = now_s();
+	t0 = dg_bench_now();
 	for (i = 0; i < lookups; i++)
 		hits += dg_optout_lookup_v4(t, q4[i & 4095]);
-	t1 = now_s();
+	t1 = dg_bench_now();
 	printf("v4 lookup: %zu in %.3f s = %.1f ns/lookup (%.1f%% opted out)\n", lookups,
 		t1 - t0, (t1 - t0) * 1e9 / (double)lookups, 100.0 * (double)hits / (double)lookups);
 	hits = 0;
-	t0 = now_s();
+	t0 = dg_bench_now();
 	for (i = 0; i < lookups; i++)
 		hits += dg_optout_lookup_v6(t, q6[i & 4095]);
-	t1 = now_s();
+	t1 = dg_bench_now();
 	printf("v6 lookup: %zu in %.3f s = %.1f ns/lookup (%.1f%% opted out)\n", lookups,
 		t1 - t0, (t1 - t0) * 1e9 / (double)lookups, 100.0 * (double)hits / (double)lookups);
 	dg_optout_free(t);
-	t0 = now_s();
+	t0 = dg_bench_now();
 	for (i = 0; i < lookups; i++)
 		hits += dg_optout_lookup_v4(NULL, q4[i & 4095]);
-	t1 = now_s();
+	t1 = dg_bench_now();
 	printf("no table: %.1f ns/lookup\n", (t1 - t0) * 1e9 / (double)lookups);
 	free(v);
 	free(q4);
