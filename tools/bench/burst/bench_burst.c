@@ -81,8 +81,14 @@ load_list(const char *path, int fmt, struct dg_filter **f)
 	if (rc == 0)
 		rc = dg_filter_build(b, f);
 	dg_filter_builder_free(b);
-	if (rc == 0)
-		printf("list %s: %" PRIu64 " policies\n", path, rep.loaded);
+	if (rc == 0) {
+		struct dg_filter_info in;
+
+		dg_filter_info(*f, &in);
+		printf("list %s: %" PRIu64 " policies; %" PRIu64 " top-set entries (%" PRIu64
+		       " crowded zones), Bloom false positives %.3f%% mean\n", path, rep.loaded,
+		       in.top_entries, in.crowded_zones, 100 * in.bloom_fp_mean);
+	}
 	return rc;
 }
 
