@@ -32,9 +32,15 @@ flt_plan(const struct dg_filter *f, const struct dg_name *n, const uint64_t *h,
 	const uint8_t *w;
 
 	p->tld = NULL;
+	p->top = 0;
+	if (f->ntop == 0 && nl >= 2) {
+		/* no top set (no TLD entry, no crowded zone): the zone is the last two labels */
+		p->lim = nl - 1;
+		p->blk = f->blocks[flt_block_of(f, h[nl - 2])];
+		return;
+	}
 	p->blk = NULL;
 	p->lim = 0;
-	p->top = 0;
 	if (nl == 0)
 		return;
 	if (f->ntop != 0) {
@@ -170,20 +176,10 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 		while (cnt < want && used <= sizeof(hs) / sizeof(hs[0]) - DG_NAME_MAXLABELS - 1) {
 			const struct dg_name *nm = names[base + cnt];
 
-			unsigned int nl = nm->nlabels;
-
 			h[cnt] = hs + used;
-			used += nl + 1u;
+			used += nm->nlabels + 1u;
 			flt_hash_suffixes(nm, h[cnt]);
-			if (f->ntop == 0 && nl >= 2) {
-				/* flt_plan() without a top set: the zone is the last two labels */
-				p[cnt].tld = NULL;
-				p[cnt].top = 0;
-				p[cnt].lim = nl - 1;
-				p[cnt].blk = f->blocks[flt_block_of(f, h[cnt][nl - 2])];
-			} else {
-				flt_plan(f, nm, h[cnt], &p[cnt]);
-			}
+			flt_plan(f, nm, h[cnt], &p[cnt]);
 			if (p[cnt].blk != NULL)
 				__builtin_prefetch(p[cnt].blk);
 			cnt++;

@@ -115,6 +115,23 @@ set_l3(struct dg_pkt *restrict out, const uint8_t *h, unsigned int ver, unsigned
 	out->dst_addr = h + (ver == 4 ? IP4_DST : IP6_DST);
 }
 
+/* Does the IPv4 header at @p h (@p hlen bytes) carry a right checksum? */
+static inline bool
+ip4_csum_ok(const uint8_t *h, size_t hlen)
+{
+	return dg_wire_csum_fold(dg_wire_csum_add(0, h, hlen)) == 0xffff;
+}
+
+/* Does the UDP datagram at @p udp (@p ulen bytes) of packet @p p carry a right checksum? */
+static inline bool
+udp_csum_ok(const uint8_t *udp, size_t ulen, const struct dg_pkt *p)
+{
+	uint64_t sum = dg_wire_csum_pseudo(p->src_addr, p->dst_addr, p->addr_len, PROTO_UDP,
+					   (uint32_t)ulen);
+
+	return dg_wire_csum_fold(dg_wire_csum_add(sum, udp, ulen)) == 0xffff;
+}
+
 /* IPv4 options: reject source routes (a reply would have to follow them) and junk. */
 static enum dg_fwd_reason
 ip4_options(const uint8_t *h, unsigned int hlen)
@@ -250,7 +267,6 @@ dg_wire_parse_l2l4(const uint8_t *restrict frame, size_t len, const struct dg_pk
 	enum dg_fwd_reason r;
 	uint16_t type, csum;
 	uint8_t proto = 0;
-	uint64_t sum;
 
 	/* Offsets are 16-bit; no IP packet needs more, padding beyond is ignored. */
 	if (len > UINT16_MAX)
@@ -327,8 +343,7 @@ dg_wire_parse_l2l4(const uint8_t *restrict frame, size_t len, const struct dg_pk
 		/* from the frame, not through out->src_addr: no reload of a just-stored pointer */
 		const bool bad_src = ip4_bad_addr(h + IP4_SRC), bad_dst = ip4_bad_addr(h + IP4_DST);
 
-		if (!(hints & DG_PKT_HINT_IP4_CSUM_GOOD) &&
-		    dg_wire_csum_fold(dg_wire_csum_add(0, h, hlen)) != 0xffff)
+		if (!(hints & DG_PKT_HINT_IP4_CSUM_GOOD) && !ip4_csum_ok(h, hlen))
 			return DG_FWD_IP4_BAD_CHECKSUM;
 		if (hlen > IP4_HLEN) {
 			r = ip4_options(h, hlen);
@@ -360,12 +375,8 @@ dg_wire_parse_l2l4(const uint8_t *restrict frame, size_t len, const struct dg_pk
 		/* RFC 8200 8.1: mandatory over IPv6; over IPv4 zero means "not computed". */
 		if (out->ip_ver == 6)
 			return DG_FWD_UDP6_ZERO_CHECKSUM;
-	} else if (!(hints & DG_PKT_HINT_L4_CSUM_GOOD)) {
-		sum = dg_wire_csum_pseudo(out->src_addr, out->dst_addr, out->addr_len,
-					  PROTO_UDP, ulen);
-		sum = dg_wire_csum_add(sum, frame + l4, ulen);
-		if (dg_wire_csum_fold(sum) != 0xffff)
-			return DG_FWD_UDP_BAD_CHECKSUM;
+	} else if (!(hints & DG_PKT_HINT_L4_CSUM_GOOD) && !udp_csum_ok(frame + l4, ulen, out)) {
+		return DG_FWD_UDP_BAD_CHECKSUM;
 	}
 	out->dns_off = (uint16_t)(l4 + UDP_HLEN);
 	out->dns_len = (uint16_t)(ulen - UDP_HLEN);
@@ -448,16 +459,12 @@ dg_wire_parse_l2l4_fast(const uint8_t *restrict frame, size_t len,
 int
 dg_wire_udp_csum_ok(const uint8_t *frame, const struct dg_pkt *p)
 {
-	size_t ulen = (size_t)p->dns_len + UDP_HLEN;
-	uint64_t sum;
 	uint16_t csum;
 
 	memcpy(&csum, frame + p->l4_off + UDP_CSUM, sizeof(csum));
 	if (csum == 0)
 		return p->ip_ver == 4;
-	sum = dg_wire_csum_pseudo(p->src_addr, p->dst_addr, p->addr_len, PROTO_UDP, ulen);
-	sum = dg_wire_csum_add(sum, frame + p->l4_off, ulen);
-	return dg_wire_csum_fold(sum) == 0xffff;
+	return udp_csum_ok(frame + p->l4_off, (size_t)p->dns_len + UDP_HLEN, p);
 }
 
 int
@@ -467,5 +474,5 @@ dg_wire_ip4_csum_ok(const uint8_t *frame, const struct dg_pkt *p)
 
 	if (p->ip_ver != 4)
 		return 1;
-	return dg_wire_csum_fold(dg_wire_csum_add(0, h, (size_t)(h[0] & 0x0f) * 4)) == 0xffff;
+	return ip4_csum_ok(h, (size_t)(h[0] & 0x0f) * 4);
 }

@@ -259,10 +259,10 @@ dg_wire_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 	uint64_t s2 = 0;
 	uint32_t a, b;
 
-	/* 32-bit words into two 64-bit accumulators: no carry to handle (a frame is far
-	 * below 2^32 words) and two independent add chains. */
 	const int whole = len >= 8;
 
+	/* 32-bit words into two 64-bit accumulators: no carry to handle (a frame is far
+	 * below 2^32 words) and two independent add chains. */
 	while (len >= 8) {
 		memcpy(&a, p, sizeof(a));
 		memcpy(&b, p + 4, sizeof(b));
