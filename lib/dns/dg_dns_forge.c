@@ -67,8 +67,8 @@ write_soa(struct dg_wire_wctx *w, const struct dg_answer_soa *s)
  * from the frame just written.
  */
 static void
-write_l3l4(uint8_t *frame, const struct dg_pkt *q, const uint8_t *src, const uint8_t *dst,
-	   size_t dns_len)
+write_l3l4(uint8_t *frame, size_t room, const struct dg_pkt *q, const uint8_t *src,
+	   const uint8_t *dst, size_t dns_len)
 {
 	uint8_t *ip = frame + q->l3_off;
 	uint16_t udp_len = (uint16_t)(UDP_HLEN + dns_len);
@@ -106,7 +106,8 @@ write_l3l4(uint8_t *frame, const struct dg_pkt *q, const uint8_t *src, const uin
 	sum = dg_wire_csum_pseudo(dst, src, q->addr_len, PROTO_UDP, udp_len);
 	sum += dg_wire_csum_u16(q->dst_port) + dg_wire_csum_u16(q->src_port) +
 	       dg_wire_csum_u16(udp_len);
-	csum = dg_wire_csum_final(dg_wire_csum_add(sum, udp + UDP_HLEN, dns_len));
+	csum = dg_wire_csum_final(dg_wire_csum_add_pad(sum, udp + UDP_HLEN, dns_len,
+						       room - (size_t)(udp + UDP_HLEN - frame)));
 	if (csum == 0)
 		csum = 0xffff; /* 0 would mean "no checksum" (RFC 768) */
 	dg_wire_put_u16(udp, q->dst_port);
@@ -261,7 +262,7 @@ dg_dns_forge_ovr(uint8_t *frame, size_t room, const struct dg_pkt *q,
 	if ((size_t)(p - d) != dns_len)
 		return -EFAULT;
 
-	write_l3l4(frame, q, src, dst, dns_len);
+	write_l3l4(frame, room, q, src, dst, dns_len);
 	memcpy(frame, mac + ETH_ALEN, ETH_ALEN);
 	memcpy(frame + ETH_ALEN, mac, ETH_ALEN);
 	*out_len = dns_off + dns_len;

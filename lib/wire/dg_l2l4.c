@@ -122,14 +122,17 @@ ip4_csum_ok(const uint8_t *h, size_t hlen)
 	return dg_wire_csum_fold(dg_wire_csum_add(0, h, hlen)) == 0xffff;
 }
 
-/* Does the UDP datagram at @p udp (@p ulen bytes) of packet @p p carry a right checksum? */
+/*
+ * Does the UDP datagram at @p udp (@p ulen bytes, @p readable >= ulen loadable) of packet
+ * @p p carry a right checksum?
+ */
 static inline bool
-udp_csum_ok(const uint8_t *udp, size_t ulen, const struct dg_pkt *p)
+udp_csum_ok(const uint8_t *udp, size_t ulen, size_t readable, const struct dg_pkt *p)
 {
 	uint64_t sum = dg_wire_csum_pseudo(p->src_addr, p->dst_addr, p->addr_len, PROTO_UDP,
 					   (uint32_t)ulen);
 
-	return dg_wire_csum_fold(dg_wire_csum_add(sum, udp, ulen)) == 0xffff;
+	return dg_wire_csum_fold(dg_wire_csum_add_pad(sum, udp, ulen, readable)) == 0xffff;
 }
 
 /* IPv4 options: reject source routes (a reply would have to follow them) and junk. */
@@ -375,7 +378,8 @@ dg_wire_parse_l2l4(const uint8_t *restrict frame, size_t len, const struct dg_pk
 		/* RFC 8200 8.1: mandatory over IPv6; over IPv4 zero means "not computed". */
 		if (out->ip_ver == 6)
 			return DG_FWD_UDP6_ZERO_CHECKSUM;
-	} else if (!(hints & DG_PKT_HINT_L4_CSUM_GOOD) && !udp_csum_ok(frame + l4, ulen, out)) {
+	} else if (!(hints & DG_PKT_HINT_L4_CSUM_GOOD) &&
+		   !udp_csum_ok(frame + l4, ulen, len - l4, out)) {
 		return DG_FWD_UDP_BAD_CHECKSUM;
 	}
 	out->dns_off = (uint16_t)(l4 + UDP_HLEN);
@@ -457,14 +461,17 @@ dg_wire_parse_l2l4_fast(const uint8_t *restrict frame, size_t len,
 }
 
 int
-dg_wire_udp_csum_ok(const uint8_t *frame, const struct dg_pkt *p)
+dg_wire_udp_csum_ok(const uint8_t *frame, size_t readable, const struct dg_pkt *p)
 {
+	size_t ulen = (size_t)p->dns_len + UDP_HLEN;
 	uint16_t csum;
 
 	memcpy(&csum, frame + p->l4_off + UDP_CSUM, sizeof(csum));
 	if (csum == 0)
 		return p->ip_ver == 4;
-	return udp_csum_ok(frame + p->l4_off, (size_t)p->dns_len + UDP_HLEN, p);
+	if (readable < (size_t)p->l4_off + ulen)
+		readable = (size_t)p->l4_off + ulen;
+	return udp_csum_ok(frame + p->l4_off, ulen, readable - p->l4_off, p);
 }
 
 int

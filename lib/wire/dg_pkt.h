@@ -188,10 +188,13 @@ struct dg_pkt_src_key {
  * Verify the UDP checksum of a frame that was parsed with DG_PKT_HINT_L4_CSUM_GOOD set
  * although the NIC did not check it: the worker defers the check from the miss path (where
  * the frame is forwarded unchanged anyway) to the few frames it is about to answer.
+ * @p readable: bytes loadable from @p frame (e.g. to the end of the mbuf's data room),
+ * which lets short datagrams be summed in fixed blocks; a value below the datagram's end
+ * is taken as its end.
  *
  * @return 1 if the checksum is right, or zero over IPv4 (not computed); 0 if it is wrong.
  */
-int dg_wire_udp_csum_ok(const uint8_t *frame, const struct dg_pkt *p);
+int dg_wire_udp_csum_ok(const uint8_t *frame, size_t readable, const struct dg_pkt *p);
 
 /**
  * Verify the IPv4 header checksum of a frame parsed with DG_PKT_HINT_IP4_CSUM_GOOD set

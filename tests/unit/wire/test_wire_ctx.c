@@ -182,6 +182,55 @@ test_wire_csum_every_length_last_byte_and_one_past(void)
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
+/*
+ * dg_wire_csum_add_pad() against dg_wire_csum_add() and the reference, every length 0..300
+ * at even and odd starts, with what may be loaded ending at the length itself, one byte
+ * short of the 128 that the block sum needs (so not taken), and exactly there: the
+ * readable bytes past the end (0xff, then their complement) never count. All-zero and
+ * all-0xff bytes keep the 0x0000 / 0xffff distinction of the plain sum.
+ */
+static void
+test_wire_csum_pad_every_length_last_byte_and_one_past(void)
+{
+	uint8_t buf[512];
+	unsigned int bad = 0, blocks = 0;
+
+	for (unsigned int fill = 0; fill < 3; fill++) {
+		for (size_t start = 0; start < 2; start++) {
+			for (size_t n = 0; n <= 300; n++) {
+				const size_t need = 128;
+				const size_t rd[3] = { n, need - 1, need };
+				uint8_t *b = buf + start;
+
+				for (size_t i = 0; i < sizeof(buf); i++)
+					buf[i] = fill == 0 ? (uint8_t)(i * 37 + 11) :
+						 fill == 1 ? 0 : 0xff;
+				for (unsigned int r = 0; r < 3; r++) {
+					const size_t readable = rd[r] < n ? n : rd[r];
+					uint16_t want = dg_wire_csum_fold(dg_wire_csum_add(0, b, n));
+					uint16_t ref = ref_csum(b, n), got[2], be;
+
+					blocks += n <= 128 && readable >= need;
+					for (unsigned int k = 0; k < 2; k++) {
+						for (size_t i = n; i < readable; i++)
+							b[i] = k ? (uint8_t)~b[i] : 0xff;
+						got[k] = dg_wire_csum_fold(
+							dg_wire_csum_add_pad(0, b, n, readable));
+					}
+					memcpy(buf + 508, &want, 2);
+					be = (uint16_t)(buf[508] << 8 | buf[509]);
+					/* 0x0000 and 0xffff are the same one's complement number */
+					if (got[0] != want || got[1] != want ||
+					    (be != ref && !(be == 0xffff && ref == 0)))
+						bad++;
+				}
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(blocks > 300); /* the block sum was exercised, not only the fallback */
+}
+
 static void
 test_wire_reason_names_unique(void)
 {
@@ -208,4 +257,5 @@ DG_TEST_MAIN("wire_ctx",
 	DG_TEST(test_wire_csum_rfc1071_example),
 	DG_TEST(test_wire_csum_odd_length_and_split),
 	DG_TEST(test_wire_csum_every_length_last_byte_and_one_past),
+	DG_TEST(test_wire_csum_pad_every_length_last_byte_and_one_past),
 	DG_TEST(test_wire_reason_names_unique))

@@ -338,18 +338,26 @@ test_wire_udp_checksum_deferred(void)
 
 	n = vec_build(f, sizeof(f), VEC_ETH6, VEC_IP6, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
 	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
-	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, &p), 1);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, sizeof(f), &p), 1);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, n, &p), 1);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, 0, &p), 1); /* below the end: taken as the end */
+	/* what follows the datagram in the buffer is not covered (summed in blocks) */
+	memset(f + n, 0xff, sizeof(f) - n);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, sizeof(f), &p), 1);
+	f[n] = 0x5a;
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, sizeof(f), &p), 1);
 	f[n - 1] ^= 0x40; /* the last byte of the datagram is covered */
 	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
-	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, &p), 0);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, sizeof(f), &p), 0);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, n, &p), 0);
 	n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
 	f[14 + 20 + 7] ^= 0x01;
 	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
-	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, &p), 0);
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, sizeof(f), &p), 0);
 	n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, VEC_UDP, VEC_DNS_A, 0,
 		      VEC_FIX_ALL & ~VEC_FIX_UDPCSUM);
 	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_L4_CSUM_GOOD, &p), DG_FWD_NONE);
-	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, &p), 1); /* IPv4 zero: not computed */
+	CU_ASSERT_EQUAL(dg_wire_udp_csum_ok(f, sizeof(f), &p), 1); /* IPv4 zero: not computed */
 	n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
 	CU_ASSERT_EQUAL(dg_wire_parse_l2l4(f, n, &cfg, DG_PKT_HINT_IP4_CSUM_GOOD, &p), DG_FWD_NONE);
 	CU_ASSERT_EQUAL(dg_wire_ip4_csum_ok(f, &p), 1);

@@ -156,7 +156,7 @@ main(int argc, char **argv)
 				size_t out_len;
 
 				if (m[j].meta == NULL || !dg_wire_ip4_csum_ok(fr, q) ||
-				    !dg_wire_udp_csum_ok(fr, q))
+				    !dg_wire_udp_csum_ok(fr, BUF - HEADROOM, q))
 					continue;
 				answered += dg_dns_forge(fr, BUF - HEADROOM, q, DG_ANSWER_SINKHOLE,
 							 &acfg, &out_len) == 0;
