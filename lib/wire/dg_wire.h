@@ -319,21 +319,19 @@ dg_wire_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 
 #if defined(__SSE2__)
 /*
- * For dg_wire_csum_add_pad(): the 16 bytes at @p p + @p off, those at or past the length
- * masked off (@p last: length - 1 in every byte, compared signed). Returns the sum of the
- * bytes at even offsets (the low bytes of host-order words) in each 64-bit half, and adds
- * those at odd offsets to @p odd.
+ * For dg_wire_csum_add_pad(): the eight 16-bit words at @p p + @p off, bytes at or past the
+ * length masked off (@p last: length - 1 in every byte, compared signed), summed in pairs
+ * into four 32-bit lanes. pmaddwd takes words as signed, so each is flipped to w - 32768
+ * first; the caller adds the 8 * 32768 back for every block.
  */
 static inline __m128i
-dg_wire_csum_block16(const uint8_t *p, unsigned int off, __m128i last, __m128i *odd)
+dg_wire_csum_block16(const uint8_t *p, unsigned int off, __m128i last)
 {
 	const __m128i idx = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-	const __m128i zero = _mm_setzero_si128();
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + off));
 
 	x = _mm_andnot_si128(_mm_cmpgt_epi8(_mm_add_epi8(idx, _mm_set1_epi8((char)off)), last), x);
-	*odd = _mm_add_epi64(*odd, _mm_sad_epu8(_mm_srli_epi16(x, 8), zero));
-	return _mm_sad_epu8(_mm_and_si128(x, _mm_set1_epi16(0x00ff)), zero);
+	return _mm_madd_epi16(_mm_xor_si128(x, _mm_set1_epi16(INT16_MIN)), _mm_set1_epi16(1));
 }
 #endif
 
@@ -342,8 +340,8 @@ dg_wire_csum_block16(const uint8_t *p, unsigned int off, __m128i last, __m128i *
  * be loaded from @p p. When that is at least 128 and @p len at most 128, the bytes are
  * summed in fixed 16-byte blocks (four, or eight past 64 bytes) with those past @p len
  * masked off: no loop exit on the length, which mispredicts on DNS messages (their
- * lengths vary frame to frame). The sum differs from dg_wire_csum_add()'s only by a multiple of 0xffff and is
- * zero only when theirs is, so both fold to the same checksum.
+ * lengths vary frame to frame). The sum differs from dg_wire_csum_add()'s only by a
+ * multiple of 0xffff and is zero only when theirs is, so both fold to the same checksum.
  */
 static inline uint64_t
 dg_wire_csum_add_pad(uint64_t sum, const uint8_t *p, size_t len, size_t readable)
@@ -352,21 +350,24 @@ dg_wire_csum_add_pad(uint64_t sum, const uint8_t *p, size_t len, size_t readable
 	if (len <= 128 && readable >= 128) {
 		/* length - 1 as a signed byte: -1 for 0 masks everything */
 		const __m128i last = _mm_set1_epi8((char)((int)len - 1));
-		__m128i odd = _mm_setzero_si128(), even;
+		int64_t bias = 4 * 8 * 32768;
+		__m128i acc;
 
-		even = dg_wire_csum_block16(p, 0, last, &odd);
-		even = _mm_add_epi64(even, dg_wire_csum_block16(p, 16, last, &odd));
-		even = _mm_add_epi64(even, dg_wire_csum_block16(p, 32, last, &odd));
-		even = _mm_add_epi64(even, dg_wire_csum_block16(p, 48, last, &odd));
+		acc = dg_wire_csum_block16(p, 0, last);
+		acc = _mm_add_epi32(acc, dg_wire_csum_block16(p, 16, last));
+		acc = _mm_add_epi32(acc, dg_wire_csum_block16(p, 32, last));
+		acc = _mm_add_epi32(acc, dg_wire_csum_block16(p, 48, last));
 		if (len > 64) {
-			even = _mm_add_epi64(even, dg_wire_csum_block16(p, 64, last, &odd));
-			even = _mm_add_epi64(even, dg_wire_csum_block16(p, 80, last, &odd));
-			even = _mm_add_epi64(even, dg_wire_csum_block16(p, 96, last, &odd));
-			even = _mm_add_epi64(even, dg_wire_csum_block16(p, 112, last, &odd));
+			acc = _mm_add_epi32(acc, dg_wire_csum_block16(p, 64, last));
+			acc = _mm_add_epi32(acc, dg_wire_csum_block16(p, 80, last));
+			acc = _mm_add_epi32(acc, dg_wire_csum_block16(p, 96, last));
+			acc = _mm_add_epi32(acc, dg_wire_csum_block16(p, 112, last));
+			bias *= 2;
 		}
-		even = _mm_add_epi64(even, _mm_slli_epi64(odd, 8));
-		even = _mm_add_epi64(even, _mm_unpackhi_epi64(even, even));
-		return sum + (uint64_t)_mm_cvtsi128_si64(even);
+		/* at most 64 words of -32768..32767 each: no lane overflows */
+		acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0x4e));
+		acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0xb1));
+		return sum + (uint64_t)((int64_t)_mm_cvtsi128_si32(acc) + bias);
 	}
 #endif
 	(void)readable;
