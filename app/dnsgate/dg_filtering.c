@@ -152,7 +152,8 @@ decide(const struct dg_app *app, struct dg_worker *wk, const struct dg_snapshot 
 		dg_cnt_add(&fc->fwd[DG_FWD_IP4_BAD_CHECKSUM], 1);
 		return DISP_FORWARD;
 	}
-	if (!(hints & DG_PKT_HINT_L4_CSUM_GOOD) && !dg_wire_udp_csum_ok(frame, (size_t)m->buf_len - m->data_off, p)) {
+	if (!(hints & DG_PKT_HINT_L4_CSUM_GOOD) &&
+	    !dg_wire_udp_csum_ok(frame, (size_t)m->buf_len - m->data_off, p)) {
 		dg_cnt_add(&fc->fwd[DG_FWD_UDP_BAD_CHECKSUM], 1);
 		return DISP_FORWARD;
 	}

@@ -18,23 +18,6 @@ struct flt_plan {
 	unsigned int rest;               /* labels 0 .. rest-1 not hashed yet (bulk) */
 };
 
-/* h[i] for the label @p i of @p n, from h[i + 1]. */
-static inline void
-flt_hash_one(const struct dg_name *n, uint64_t *h, unsigned int i)
-{
-	const uint8_t *w = n->wire + n->label[i];
-
-	h[i] = flt_hash_label(w, 1u + w[0], h[i + 1]);
-}
-
-/* The suffix hashes flt_plan() left: labels 0 .. nlabels - done - 1. */
-static inline void
-flt_hash_rest(const struct dg_name *n, uint64_t *h, unsigned int done)
-{
-	for (unsigned int i = n->nlabels - done; i-- > 0;)
-		flt_hash_one(n, h, i);
-}
-
 /*
  * The zone of a name is its last d labels: d = 2, plus one for each enclosing zone that
  * is crowded. Suffixes with at least d labels are in that zone's Bloom block; shorter
@@ -42,7 +25,7 @@ flt_hash_rest(const struct dg_name *n, uint64_t *h, unsigned int done)
  * with this same walk.
  *
  * Only the labels the plan needs are hashed here, from the right (h[nlabels] is the
- * root); the return value says how many, and flt_hash_rest() does the others. A bulk
+ * root); the return value says how many, and flt_hash_below() does the others. A bulk
  * lookup plans a whole chunk first, to prefetch the zone blocks early, and hashes the
  * rest of each name just before its Bloom tests.
  */
@@ -175,60 +158,8 @@ dg_filter_lookup(const struct dg_filter *f, const struct dg_name *n, uint32_t to
 	uint64_t h[DG_NAME_MAXLABELS + 1];
 	struct flt_plan p;
 
-	flt_hash_rest(n, h, flt_plan(f, n, h, &p));
+	flt_hash_below(n, h, n->nlabels - flt_plan(f, n, h, &p));
 	return flt_resolve(f, n, h, &p, NULL, today, m);
-}
-
-/*
- * Stages 1 and 2 of a bulk lookup over up to @p want names; returns how many it took
- * (the hash slots may run out first). 1: plan every name (hashing the labels its zone
- * needs) and prefetch the zone block. 2: hash the rest of each name, then its Bloom
- * tests; prefetch the buckets of the suffixes that pass.
- */
-static inline __attribute__((always_inline)) unsigned int
-flt_bulk_bloom(const struct dg_filter *f, const struct dg_name *const *names, unsigned int want,
-	       uint64_t *hs, size_t nhs, uint64_t **h, struct flt_plan *p, uint64_t *cand,
-	       uint8_t *todo, struct dg_match *out, unsigned int *more)
-{
-	unsigned int cnt = 0, used = 0;
-
-	/* A name takes at most DG_NAME_MAXLABELS + 1 slots: below the mark there is room. */
-	while (cnt < want && used <= nhs - DG_NAME_MAXLABELS - 1) {
-		const struct dg_name *nm = names[cnt];
-		unsigned int nl = nm->nlabels;
-
-		h[cnt] = hs + used;
-		used += nl + 1u;
-		p[cnt].rest = nl - flt_plan(f, nm, h[cnt], &p[cnt]);
-		if (p[cnt].blk != NULL)
-			__builtin_prefetch(p[cnt].blk);
-		cnt++;
-	}
-	*more = 0;
-	for (unsigned int j = 0; j < cnt; j++) {
-		uint64_t c = 0;
-
-		/*
-		 * The count comes from the plan, loaded with lim: a loop bound behind the
-		 * name pointer resolves its exit late, and that exit mispredicts on names of
-		 * varied depth (benign lookup 36 -> 30 cycles, 2-4 labels 64 -> 55).
-		 */
-		for (unsigned int i = p[j].rest; i-- > 0;)
-			flt_hash_one(names[j], h[j], i);
-		for (unsigned int i = 0; i < p[j].lim; i++) {
-			if (!flt_bloom_test(p[j].blk, h[j][i]))
-				continue;
-			c |= i < 64 ? UINT64_C(1) << i : 0;
-			__builtin_prefetch(&f->buckets[flt_bucket_of(f, h[j][i])]);
-		}
-		cand[j] = c;
-		/* most names end here: no candidate, nothing in the top set */
-		todo[j] = (c | p[j].top | (p[j].lim > 64)) != 0;
-		*more |= todo[j];
-		if (!todo[j])
-			out[j].meta = NULL;
-	}
-	return cnt;
 }
 
 unsigned int
@@ -247,10 +178,47 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 	while (base < n) {
 		const unsigned int want = n - base < DG_FILTER_BULK_MAX ? n - base :
 					  DG_FILTER_BULK_MAX;
-		unsigned int more, cnt;
+		unsigned int cnt = 0, used = 0, more = 0;
 
-		cnt = flt_bulk_bloom(f, names + base, want, hs, sizeof(hs) / sizeof(hs[0]), h, p,
-				     cand, todo, out + base, &more);
+		/*
+		 * 1: plan every name (hashing the labels its zone needs), prefetch the zone
+		 * block. A name takes at most DG_NAME_MAXLABELS + 1 slots, so below the mark
+		 * there is always room.
+		 */
+		while (cnt < want && used <= sizeof(hs) / sizeof(hs[0]) - DG_NAME_MAXLABELS - 1) {
+			const struct dg_name *nm = names[base + cnt];
+
+			h[cnt] = hs + used;
+			used += nm->nlabels + 1u;
+			p[cnt].rest = nm->nlabels - flt_plan(f, nm, h[cnt], &p[cnt]);
+			if (p[cnt].blk != NULL)
+				__builtin_prefetch(p[cnt].blk);
+			cnt++;
+		}
+		/*
+		 * 2: hash the rest of each name, then its Bloom tests; prefetch the buckets of
+		 * the suffixes that pass. The count comes from the plan, loaded with lim: a
+		 * loop bound behind the name pointer resolves its exit late, and that exit
+		 * mispredicts on names of varied depth (benign lookup 36 -> 30 cycles, 2-4
+		 * labels 64 -> 55).
+		 */
+		for (unsigned int j = 0; j < cnt; j++) {
+			uint64_t c = 0;
+
+			flt_hash_below(names[base + j], h[j], p[j].rest);
+			for (unsigned int i = 0; i < p[j].lim; i++) {
+				if (!flt_bloom_test(p[j].blk, h[j][i]))
+					continue;
+				c |= i < 64 ? UINT64_C(1) << i : 0;
+				__builtin_prefetch(&f->buckets[flt_bucket_of(f, h[j][i])]);
+			}
+			cand[j] = c;
+			/* most names end here: no candidate, nothing in the top set */
+			todo[j] = (c | p[j].top | (p[j].lim > 64)) != 0;
+			more |= todo[j];
+			if (!todo[j])
+				out[base + j].meta = NULL;
+		}
 		if (!more) {
 			base += cnt;
 			continue;
@@ -305,7 +273,7 @@ dg_filter_prefilter(const struct dg_filter *f, const struct dg_name *n, unsigned
 	struct flt_plan p;
 	unsigned int pass = 0;
 
-	flt_hash_rest(n, h, flt_plan(f, n, h, &p));
+	flt_hash_below(n, h, n->nlabels - flt_plan(f, n, h, &p));
 	for (unsigned int i = 0; i < p.lim; i++)
 		pass += (unsigned int)flt_bloom_test(p.blk, h[i]);
 	if (probes != NULL)

@@ -141,18 +141,29 @@ flt_hash_label(const uint8_t *p, unsigned int n, uint64_t h)
 	return flt_mum(a ^ UINT64_C(0xe7037ed1a0b428db) ^ n, b ^ h ^ UINT64_C(0x8ebc6af09c88c6e3));
 }
 
+/* h[i], the hash of the suffix at label @p i of @p n, from h[i + 1]. */
+static inline void
+flt_hash_one(const struct dg_name *n, uint64_t *h, unsigned int i)
+{
+	const uint8_t *p = n->wire + n->label[i];
+
+	h[i] = flt_hash_label(p, 1u + p[0], h[i + 1]);
+}
+
+/* h[i] for labels @p count - 1 down to 0, the ones above already hashed. */
+static inline void
+flt_hash_below(const struct dg_name *n, uint64_t *h, unsigned int count)
+{
+	for (unsigned int i = count; i-- > 0;)
+		flt_hash_one(n, h, i);
+}
+
 /* h[i] = hash of the suffix at label i, for i = nlabels (root) down to 0. */
 static inline void
 flt_hash_suffixes(const struct dg_name *n, uint64_t *h)
 {
-	unsigned int i = n->nlabels;
-
-	h[i] = FLT_SEED;
-	while (i-- > 0) {
-		const uint8_t *p = n->wire + n->label[i];
-
-		h[i] = flt_hash_label(p, 1u + p[0], h[i + 1]);
-	}
+	h[n->nlabels] = FLT_SEED;
+	flt_hash_below(n, h, n->nlabels);
 }
 
 static inline uint32_t

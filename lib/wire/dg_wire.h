@@ -259,10 +259,9 @@ dg_wire_write(struct dg_wire_wctx *c, const void *src, size_t n)
 static inline uint64_t
 dg_wire_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 {
+	const int whole = len >= 8;
 	uint64_t s2 = 0;
 	uint32_t a, b;
-
-	const int whole = len >= 8;
 
 	/* 32-bit words into two 64-bit accumulators: no carry to handle (a frame is far
 	 * below 2^32 words) and two independent add chains. */

@@ -5,10 +5,10 @@
  * dg_filter_lookup_bulk() against a blocklist, and, for the listed names, what the
  * worker does before it answers: both checksums verified in software, then the answer
  * forged in place (sinkhole 198.18.255.1 / 2001:2:0:ff::1, EDNS and EDE as configured
- * by default), as dg_filtering_burst() does. Each burst
- * is first copied into 2 KiB buffers taken in turn from a pool of 1024, as a PMD writes
- * mbufs; only parse and lookup are timed (TSC). Prints the best of 15 passes (the
- * least disturbed on a shared machine) in cycles per frame.
+ * by default), as dg_filtering_burst() does. Each burst is first copied into 2 KiB
+ * buffers taken in turn from a pool of 1024, as a PMD writes mbufs; the copy is not timed,
+ * the three stages are (TSC). Prints the best of 15 passes (the least disturbed on a
+ * shared machine) in cycles per frame.
  *
  *   bench_burst CAPTURE.pcap LIST [FORMAT] [PASSES_OF_BURSTS]
  *
