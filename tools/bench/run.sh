@@ -10,9 +10,10 @@
 # (tools/bench/mklist.c), each on a benign mix, a 1%-blocked and a 100%-blocked mix. Rounds
 # interleave every configuration so machine noise hits all alike; a run's figure is the median
 # of its per-second samples after the warm-up; the table gives the median over rounds and
-# the spread (min-max). Then the swap-under-load run (tools/bench/lab/swap.py).
+# the spread (min-max). Then what the replay device costs against the time between bursts
+# (tools/bench/rxgap). Then the swap-under-load run (tools/bench/lab/swap.py).
 # Then, as root with dnsperf, dnsdist and unbound installed, the peers run (tools/bench/peers.sh).
-# Writes OUT/results.json, OUT/results.md, OUT/throughput.png, OUT/swap.png (and peers.md,
+# Writes OUT/results.json, OUT/results.md, OUT/device.txt, OUT/throughput.png, OUT/swap.png (and peers.md,
 # peers.json).
 #
 # Environment: SECS (per run, 8), ROUNDS (3), WARM (warm-up seconds dropped, 2), FRAMES
@@ -41,7 +42,7 @@ if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" "$root" -Dbuildtype=release >/dev/null
 fi
 ninja -C "$build" app/dnsgate/dnsgate tools/pcapgen/dnsgate-pcapgen \
-	tools/dnsgatectl/dnsgatectl >/dev/null
+	tools/dnsgatectl/dnsgatectl tools/bench/rxgap/bench_rxgap >/dev/null
 dg=$build/app/dnsgate/dnsgate
 pcapgen=$build/tools/pcapgen/dnsgate-pcapgen
 
@@ -188,6 +189,11 @@ for r in $(seq 1 "$rounds"); do
 done
 cp "$work/raw.tsv" "$out/raw.tsv"
 
+# What the replay device costs beside our code, against the time spent between bursts.
+echo "== replay device: rx and tx cycles a frame against the gap between bursts (bench_rxgap)"
+"$build/tools/bench/rxgap/bench_rxgap" "$work/benign.pcap" 1.5 3 2>/dev/null >"$out/device.txt" ||
+	{ echo "bench_rxgap failed" >&2; exit 1; }
+
 if [ "${SWAP_SECS:-20}" != 0 ]; then
 	echo "== swap under load: ${SWAP_SECS:-20} s, reloading a ${SWAP_SIZE:-1000000}-entry list"
 	swap_n=${SWAP_SIZE:-1000000}
@@ -214,6 +220,7 @@ fi
 
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 python3 "$here/lab/report.py" --raw "$out/raw.tsv" --out "$out" --swap "$out/swap.json" \
+	--device "$out/device.txt" \
 	--meta "date=$start" --meta "machine=$(nproc) CPUs, $cpu, $(uname -r)" \
 	--meta "load=$load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after" \
 	--meta "frames=$frames frames a capture, $flen" --meta "names=$names_desc" \

@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--swap")
     ap.add_argument("--meta", action="append", default=[])
+    ap.add_argument("--device", help="bench_rxgap output")
     o = ap.parse_args()
     meta = dict(m.split("=", 1) for m in o.meta)
     runs = []
@@ -82,7 +83,16 @@ def main():
     swap = None
     if o.swap and os.path.exists(o.swap):
         swap = json.load(open(o.swap))
-    res = {"meta": meta, "table": table, "runs": runs, "swap": swap}
+    device, device_head = [], []
+    if o.device and os.path.exists(o.device):
+        for line in open(o.device):
+            f = line.split()
+            if line.startswith("#"):
+                device_head.append(line[1:].strip())
+            elif len(f) == 5 and f[0] != "tx_to":
+                device.append({"tx_to": f[0], "gap_cycles": num(f[1]), "rx_cycles": num(f[2]),
+                               "tx_cycles": num(f[3]), "mpps": num(f[4])})
+    res = {"meta": meta, "table": table, "runs": runs, "swap": swap, "device": device}
     with open(os.path.join(o.out, "results.json"), "w") as f:
         json.dump(res, f, indent=1)
 
@@ -117,6 +127,14 @@ def main():
                f"{pct(max(swap.get('dip_local_per_reload') or [None]) if swap.get('dip_local_per_reload') else None)}); lowest interval "
                f"{fmt(swap['min_sample_mpps'])} Mpps; rx {swap['rx']}, tx {swap['tx']}, policy drops "
                f"{swap['policy_drops']}: loss {swap['loss']}, TX dropped {swap['tx_dropped']}."]
+    if device:
+        md += ["", "The replay device alone (`bench_rxgap`: " + " ".join(device_head) + "): "
+               "net_pcap's rx and the tx call, in cycles a frame, when the worker spends GAP "
+               "cycles a frame between bursts (a TSC spin, no memory traffic).", "",
+               "| tx to | gap | rx | tx | Mpps |", "|---|---|---|---|---|"]
+        for d in device:
+            md.append(f"| {d['tx_to']} | {d['gap_cycles']:.0f} | {fmt(d['rx_cycles'], 1)} | "
+                      f"{fmt(d['tx_cycles'], 1)} | {fmt(d['mpps'], 2)} |")
     with open(os.path.join(o.out, "results.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     print("\n".join(md))
