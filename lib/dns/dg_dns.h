@@ -79,6 +79,16 @@ enum dg_dns_type {
 
 enum { DG_DNS_CLASS_IN = 1 };
 
+/** An OPT record with the root as owner (RFC 6891 6.1.2): offsets from its first byte. */
+enum dg_dns_opt_rr {
+	DG_DNS_OPT_OWNER = 0,    /**< the root: one zero byte */
+	DG_DNS_OPT_TYPE = 1,
+	DG_DNS_OPT_UDP_SIZE = 3, /**< CLASS: the requestor's UDP payload size */
+	DG_DNS_OPT_TTL = 5,      /**< extended RCODE (8), version (8), flags (16) */
+	DG_DNS_OPT_RDLEN = 9,
+	DG_DNS_OPT_RDATA = 11,
+};
+
 /** EDNS option codes we read or write. */
 enum dg_dns_edns_opt {
 	DG_DNS_EDNS_COOKIE = 10, /**< RFC 7873 */
@@ -122,9 +132,10 @@ enum dg_fwd_reason dg_pkt_parse_hint(const uint8_t *frame, size_t len,
  * As dg_pkt_parse_hint(), for a frame at the start of a larger buffer (an mbuf's data
  * room): every check is still against @p len, but up to @p readable bytes from @p frame
  * may be loaded (fixed-size block copies of the qname). @p readable below @p len counts
- * as @p len. The appliance's path: it tries dg_wire_parse_l2l4_fast() first; the
- * verdict and every field are those of dg_pkt_parse_hint() (the unit suites and the
- * fuzzer check both on every input).
+ * as @p len. The appliance's path: it tries dg_wire_parse_l2l4_fast() first, and direct
+ * loads for the usual additional section (one OPT record, nothing after it); the verdict
+ * and every field are those of dg_pkt_parse_hint() (the unit suites and the fuzzer check
+ * both on every input).
  */
 enum dg_fwd_reason dg_pkt_parse_buf(const uint8_t *frame, size_t len, size_t readable,
 				    const struct dg_pkt_cfg *cfg, unsigned int hints,

@@ -19,7 +19,8 @@
 # Environment: SECS (per run, 8), ROUNDS (3), WARM (warm-up seconds dropped, 2), FRAMES
 # (per capture, 32768), SIZES ("1000 1000000 10000000"), OUT (BUILD_DIR/bench-results),
 # SWAP_SECS (20, 0 = skip), SWAP_PAUSE (seconds between reloads, 1), SWAP_SIZE (1000000),
-# PEERS (auto, 1, 0; its own PEERS_* variables are in peers.sh), DG_SHARED_DATA
+# PEERS (auto, 1, 0; its own PEERS_* variables are in peers.sh), MIX_OPTS (pcapgen
+# options added to every capture, e.g. "--edns 80 --ipv6 30"), DG_SHARED_DATA
 # (names from $DG_SHARED_DATA/names/*.csv when set, else /work/shared/data if present,
 # else pcapgen's synthetic names). Needs: meson, ninja, cc, dpdk-testpmd, python3, gnuplot.
 set -euo pipefail
@@ -74,7 +75,9 @@ done
 gen() { # OUT [pcapgen options]
 	local o=$1
 	shift
-	"$pcapgen" --profile dns -n "$frames" --seed 7 "${names_opt[@]}" --zipf 1.0 -o "$o" "$@" >/dev/null
+	# shellcheck disable=SC2086 # MIX_OPTS: pcapgen options, split on spaces
+	"$pcapgen" --profile dns -n "$frames" --seed 7 "${names_opt[@]}" --zipf 1.0 ${MIX_OPTS:-} \
+		-o "$o" "$@" >/dev/null
 }
 gen "$work/benign.pcap"
 for n in $sizes; do
@@ -223,7 +226,8 @@ python3 "$here/lab/report.py" --raw "$out/raw.tsv" --out "$out" --swap "$out/swa
 	--device "$out/device.txt" \
 	--meta "date=$start" --meta "machine=$(nproc) CPUs, $cpu, $(uname -r)" \
 	--meta "load=$load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after" \
-	--meta "frames=$frames frames a capture, $flen" --meta "names=$names_desc" \
+	--meta "frames=$frames frames a capture, $flen${MIX_OPTS:+, pcapgen $MIX_OPTS}" \
+	--meta "names=$names_desc" \
 	--meta "secs=$secs" --meta "rounds=$rounds" --meta "warm=$warm" \
 	--meta "dnsgate=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)" \
 	--meta "testpmd=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo unknown)"

@@ -291,6 +291,31 @@ test_dns_trailing_after_opt(void)
 	EXPECT(VEC_DNS_A_EDNS "00 ; one byte past the OPT\n", DG_FWD_DNS_TRAILING);
 }
 
+/*
+ * The appliance reads the usual OPT record with direct loads (one record, root owner,
+ * version 0, ending the message); check_buf() holds it to the cursor's verdict on the
+ * shapes that come closest to it.
+ */
+static void
+test_dns_opt_fast_path_edges(void)
+{
+	/* ARCOUNT 2, one OPT ending the message */
+	EXPECT(VEC_DNS_HDR("00 02") VEC_QNAME Q_A VEC_OPT_DO, DG_FWD_EDNS_MISSING);
+	/* owner a pointer (c0 00) whose next bytes read as type OPT one byte early */
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "c0 00 29 04 d0 00 00 80 00 00 00 ; 11 bytes\n",
+	       DG_FWD_EDNS_TRUNCATED);
+	/* RDATA ending on the message's last byte, and RDLEN one past it */
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 04 d0 00 00 00 00 00 01 ff ; RDLEN 1\n",
+	       DG_FWD_EDNS_BAD_OPTION);
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 04 d0 00 00 00 00 00 02 ff ; RDLEN 2\n",
+	       DG_FWD_EDNS_TRUNCATED);
+	/* extended RCODE set (not the version): still version 0 */
+	EXPECT(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 04 d0 01 00 80 00 00 00 ; ext rcode 1\n",
+	       DG_FWD_NONE);
+	CU_ASSERT_EQUAL(pkt.edns_flags, DG_PKT_EDNS_DO);
+	CU_ASSERT_EQUAL(pkt.edns_udp_size, 1232);
+}
+
 static void
 test_dns_signed_queries(void)
 {
@@ -325,4 +350,5 @@ DG_TEST_MAIN("dns_parse",
 	DG_TEST(test_dns_edns_version),
 	DG_TEST(test_dns_edns_options_and_cookies),
 	DG_TEST(test_dns_trailing_after_opt),
+	DG_TEST(test_dns_opt_fast_path_edges),
 	DG_TEST(test_dns_signed_queries))
