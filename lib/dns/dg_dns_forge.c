@@ -20,7 +20,6 @@ enum {
 	TTL_HOPS = 64,
 	IP4_DF = 0x4000,
 	RR_FIXED = 10,      /* type, class, TTL, RDLENGTH */
-	OPT_RR_LEN = 11,    /* root owner + RR_FIXED */
 	EDE_FIXED = 6,      /* option code, length, info code */
 	SOA_FIXED = 20,     /* serial, refresh, retry, expire, minimum */
 	QNAME_PTR = 0xC000 | DG_DNS_HDR_LEN, /* compression pointer to the question */
@@ -186,7 +185,7 @@ dg_dns_forge_ovr(uint8_t *frame, size_t room, const struct dg_pkt *q,
 		if (soa != NULL)
 			dns_len += soa_rr_len(soa);
 		if (q->edns)
-			dns_len += OPT_RR_LEN + (ede ? EDE_FIXED + text_len : 0);
+			dns_len += DG_DNS_OPT_RDATA + (ede ? EDE_FIXED + text_len : 0);
 		if (dns_len <= limit)
 			break;
 		if (text_len > 0)
@@ -242,13 +241,13 @@ dg_dns_forge_ovr(uint8_t *frame, size_t room, const struct dg_pkt *q,
 		p += dg_wire_woffset(&w);
 	}
 	if (q->edns) {
-		p[0] = 0; /* root owner */
-		dg_wire_put_u16(p + 1, DG_DNS_TYPE_OPT);
-		dg_wire_put_u16(p + 3, cfg->edns_udp_size);
+		p[DG_DNS_OPT_OWNER] = 0; /* the root */
+		dg_wire_put_u16(p + DG_DNS_OPT_TYPE, DG_DNS_TYPE_OPT);
+		dg_wire_put_u16(p + DG_DNS_OPT_UDP_SIZE, cfg->edns_udp_size);
 		/* Extended RCODE 0, version 0, only DO copied: no unknown flag echoed. */
-		dg_wire_put_u32(p + 5, q->edns_flags & DG_PKT_EDNS_DO);
-		dg_wire_put_u16(p + 9, (uint16_t)(ede ? EDE_FIXED + text_len : 0));
-		p += OPT_RR_LEN;
+		dg_wire_put_u32(p + DG_DNS_OPT_TTL, q->edns_flags & DG_PKT_EDNS_DO);
+		dg_wire_put_u16(p + DG_DNS_OPT_RDLEN, (uint16_t)(ede ? EDE_FIXED + text_len : 0));
+		p += DG_DNS_OPT_RDATA;
 		if (ede) {
 			dg_wire_put_u16(p, DG_DNS_EDNS_EDE);
 			dg_wire_put_u16(p + 2, (uint16_t)(2 + text_len));

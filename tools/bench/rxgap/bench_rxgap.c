@@ -15,7 +15,6 @@
  * of the rest is net_pcap's rx (a copy from the capture's own mbufs, cold when the capture
  * is larger than L2) and how it grows when the worker spends longer between bursts.
  */
-#include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
