@@ -13,7 +13,8 @@
 #
 # Environment: PEERS_SIZE (list entries, 100000), PEERS_SECS (10 a run), PEERS_ROUNDS (2),
 # PEERS_CLIENTS/PEERS_OUTSTANDING (dnsperf -c/-q: 4, 100), PEERS_NICE (0), PEERS_VDEV_OPTS
-# (extra net_af_packet devargs for dnsgate, e.g. ",qdisc_bypass=1"; none by default), OUT
+# (extra net_af_packet devargs for dnsgate, e.g. ",qdisc_bypass=1"; none by default),
+# PEERS_RPS (1: the client's veths steer their receive path to CPU 0 with RPS; 0), OUT
 # (BUILD_DIR/bench-results: peers.md, peers.json, peers-raw.tsv, peers-dnsgate-tsc.tsv).
 # CPUs: the filtering process gets CPU 1 (dnsgate: its worker; main lcore on 0), dnsperf
 # and the backend unbound CPU 0.
@@ -93,6 +94,13 @@ awk 'NR == FNR { b[n++] = $0; next }
 
 # ---- lab and servers ------------------------------------------------------------------
 "$lab" up >/dev/null
+if [ "${PEERS_RPS:-0}" = 1 ]; then
+	# The client's receive path (its UDP stack up to waking dnsperf) on CPU 0, the client's
+	# own, instead of on the CPU that sent the answer (dnsgate's worker, dnsdist).
+	for i in "$IF_CLI" "$IF_CLI_DIRECT"; do
+		ip netns exec "$NS_CLI" sh -c "echo 1 > /sys/class/net/$i/queues/rx-0/rps_cpus"
+	done
+fi
 
 unbound_conf() { # FILE WITH_RPZ(0|1)
 	cat >"$1" <<-EOF
