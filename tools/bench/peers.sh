@@ -14,7 +14,8 @@
 # Environment: PEERS_SIZE (list entries, 100000), PEERS_SECS (10 a run), PEERS_ROUNDS (2),
 # PEERS_CLIENTS/PEERS_OUTSTANDING (dnsperf -c/-q: 4, 100), PEERS_NICE (0), PEERS_VDEV_OPTS
 # (extra net_af_packet devargs for dnsgate, e.g. ",qdisc_bypass=1"; none by default),
-# PEERS_RPS (1: the client's veths steer their receive path to CPU 0 with RPS; 0), OUT
+# PEERS_RPS (1: the client's veths steer their receive path to CPU 0 with RPS; 0), PEERS_PMD
+# (dnsgate's ports: af_packet, or af_xdp), OUT
 # (BUILD_DIR/bench-results: peers.md, peers.json, peers-raw.tsv, peers-dnsgate-tsc.tsv).
 # CPUs: the filtering process gets CPU 1 (dnsgate: its worker; main lcore on 0), dnsperf
 # and the backend unbound CPU 0.
@@ -93,6 +94,19 @@ awk 'NR == FNR { b[n++] = $0; next }
 	"$work/q-b100.txt" "$work/benign.txt" >"$work/q-b1.txt"
 
 # ---- lab and servers ------------------------------------------------------------------
+# dnsgate's two ports on the app namespace's veths: net_af_packet, or net_af_xdp (copy mode
+# on a veth) with PEERS_PMD=af_xdp.
+vdevs() {
+	if [ "${PEERS_PMD:-af_packet}" = af_xdp ]; then
+		printf 'vdev = net_af_xdp0,iface=%s,start_queue=0,queue_count=1%s\n' "$IF_SUB" "$vdev_opts"
+		printf 'vdev = net_af_xdp1,iface=%s,start_queue=0,queue_count=1%s\n' "$IF_NET" "$vdev_opts"
+		printf '[ports]\npair = net_af_xdp0 net_af_xdp1\n'
+	else
+		printf 'vdev = net_af_packet0,iface=%s,qpairs=1%s\n' "$IF_SUB" "$vdev_opts"
+		printf 'vdev = net_af_packet1,iface=%s,qpairs=1%s\n' "$IF_NET" "$vdev_opts"
+		printf '[ports]\npair = net_af_packet0 net_af_packet1\n'
+	fi
+}
 "$lab" up >/dev/null
 if [ "${PEERS_RPS:-0}" = 1 ]; then
 	# The client's receive path (its UDP stack up to waking dnsperf) on CPU 0, the client's
@@ -196,10 +210,7 @@ for r in $(seq "$rounds"); do
 	cat >"$work/dg.ini" <<-EOF
 	[eal]
 	args = --no-huge -m 1024 --no-pci --file-prefix $DG_E2E_PREFIX -l 0-1 --log-level=*:warning
-	vdev = net_af_packet0,iface=$IF_SUB,qpairs=1$vdev_opts
-	vdev = net_af_packet1,iface=$IF_NET,qpairs=1$vdev_opts
-	[ports]
-	pair = net_af_packet0 net_af_packet1
+	$(vdevs)
 	[mgmt]
 	stats_interval = 0
 	[filter]
@@ -256,5 +267,6 @@ cp "$work/runs.tsv" "$out/peers-raw.tsv"
 cp "$work/dg-cycles.tsv" "$out/peers-dnsgate-tsc.tsv"
 python3 "$here/lab/peers_report.py" --raw "$work/runs.tsv" --cycles "$work/dg-cycles.tsv" \
 	--out "$out" --meta "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" --meta "size=$size" \
+	--meta "pmd=${PEERS_PMD:-af_packet}" \
 	--meta "setup=dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p') -c $clients -q $outst -T 1 -t 2, $secs s a run, $rounds rounds; benign names: $benign_desc; list: $size synthetic names (subtree); $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" \
 	--meta "versions=dnsdist $(dnsdist --version 2>/dev/null | awk 'NR == 1 {print $2}'), unbound $(unbound -V 2>/dev/null | awk 'NR == 1 {print $2}')"

@@ -10,7 +10,7 @@ import statistics
 
 COLS = ["label", "qps", "completed", "lost", "p50", "p90", "p99", "p999", "cpu_s", "cpu_pct", "cpu_s_per_m",
         "noerror_pct"]
-PEERS = [("dnsgate", "dnsgate (net_af_packet, in front of unbound)"),
+PEERS = [("dnsgate", "dnsgate (net_{pmd}, in front of unbound)"),
          ("dnsdist", "dnsdist 1 listener (SuffixMatchNodeRule + SpoofAction, in front of unbound)"),
          ("unbound-rpz", "unbound with the RPZ zone (1 thread)")]
 MIXES = [("b100", "100% blocked"), ("b1", "1% blocked")]
@@ -24,6 +24,7 @@ def main():
     ap.add_argument("--meta", action="append", default=[])
     o = ap.parse_args()
     meta = dict(m.split("=", 1) for m in o.meta)
+    names = {p: n.format(pmd=meta.get("pmd", "af_packet")) for p, n in PEERS}
     runs = []
     for line in open(o.raw):
         f = line.rstrip("\n").split("\t")
@@ -79,7 +80,7 @@ def main():
         dg = [r for r in rows if r["mix"] == row["mix"] and r["peer"] == "dnsgate"]
         vs = (f"{row['cpu_s_per_m'] / dg[0]['cpu_s_per_m']:.2f}x"
               if dg and dg[0]["cpu_s_per_m"] > 0 else "-")
-        md.append(f"| {dict(MIXES)[row['mix']]} | {dict(PEERS)[row['peer']]} | {row['qps']:.0f} | "
+        md.append(f"| {dict(MIXES)[row['mix']]} | {names[row['peer']]} | {row['qps']:.0f} | "
                   f"{row['lost_total']:.0f} | {row['noerror_pct']:.1f}% | {row['p50']:.3f} | {row['p90']:.3f} | {row['p99']:.3f} | "
                   f"{row['p999']:.3f} | {row['cpu_pct']:.1f} | {row['cpu_s_per_m']:.2f} "
                   f"({row['cpu_s_per_m_min']:.2f}-{row['cpu_s_per_m_max']:.2f}) | {vs} |")
