@@ -31,6 +31,8 @@ clients=${PEERS_CLIENTS:-4}
 outst=${PEERS_OUTSTANDING:-100}
 nice_v=${PEERS_NICE:-0}
 vdev_opts=${PEERS_VDEV_OPTS-}
+pmd=${PEERS_PMD:-af_packet}
+case "$pmd" in af_packet | af_xdp) ;; *) echo "peers.sh: PEERS_PMD=$pmd: af_packet or af_xdp" >&2; exit 2 ;; esac
 out=${OUT:-$build/bench-results}
 export DG_E2E_PREFIX=dgpeer$$
 . "$root/tests/e2e/common.sh"
@@ -94,18 +96,17 @@ awk 'NR == FNR { b[n++] = $0; next }
 	"$work/q-b100.txt" "$work/benign.txt" >"$work/q-b1.txt"
 
 # ---- lab and servers ------------------------------------------------------------------
-# dnsgate's two ports on the app namespace's veths: net_af_packet, or net_af_xdp (copy mode
-# on a veth) with PEERS_PMD=af_xdp.
+# dnsgate's two ports on the app namespace's veths, one PMD for both: the queue argument
+# is the only devarg that differs.
 vdevs() {
-	if [ "${PEERS_PMD:-af_packet}" = af_xdp ]; then
-		printf 'vdev = net_af_xdp0,iface=%s,start_queue=0,queue_count=1%s\n' "$IF_SUB" "$vdev_opts"
-		printf 'vdev = net_af_xdp1,iface=%s,start_queue=0,queue_count=1%s\n' "$IF_NET" "$vdev_opts"
-		printf '[ports]\npair = net_af_xdp0 net_af_xdp1\n'
-	else
-		printf 'vdev = net_af_packet0,iface=%s,qpairs=1%s\n' "$IF_SUB" "$vdev_opts"
-		printf 'vdev = net_af_packet1,iface=%s,qpairs=1%s\n' "$IF_NET" "$vdev_opts"
-		printf '[ports]\npair = net_af_packet0 net_af_packet1\n'
-	fi
+	local q=qpairs=1 i=0 f
+
+	[ "$pmd" = af_xdp ] && q=start_queue=0,queue_count=1
+	for f in "$IF_SUB" "$IF_NET"; do
+		printf 'vdev = net_%s%d,iface=%s,%s%s\n' "$pmd" "$i" "$f" "$q" "$vdev_opts"
+		i=$((i + 1))
+	done
+	printf '[ports]\npair = net_%s0 net_%s1\n' "$pmd" "$pmd"
 }
 "$lab" up >/dev/null
 if [ "${PEERS_RPS:-0}" = 1 ]; then
@@ -267,6 +268,6 @@ cp "$work/runs.tsv" "$out/peers-raw.tsv"
 cp "$work/dg-cycles.tsv" "$out/peers-dnsgate-tsc.tsv"
 python3 "$here/lab/peers_report.py" --raw "$work/runs.tsv" --cycles "$work/dg-cycles.tsv" \
 	--out "$out" --meta "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" --meta "size=$size" \
-	--meta "pmd=${PEERS_PMD:-af_packet}" \
+	--meta "pmd=$pmd" \
 	--meta "setup=dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p') -c $clients -q $outst -T 1 -t 2, $secs s a run, $rounds rounds; benign names: $benign_desc; list: $size synthetic names (subtree); $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" \
 	--meta "versions=dnsdist $(dnsdist --version 2>/dev/null | awk 'NR == 1 {print $2}'), unbound $(unbound -V 2>/dev/null | awk 'NR == 1 {print $2}')"
