@@ -53,3 +53,9 @@ to=$(date -u +%Y-%m)
 echo
 echo "==== dnsgate-report --db history.db --from $from --to $to --format md ===="
 build/tools/report/dnsgate-report --db "$out/history.db" --from "$from" --to "$to" --format md
+
+# The same in the carrier's Japanese layout, on the JST calendar.
+echo
+echo "==== dnsgate-report ... --lang ja --utc-offset +09:00 --format md ===="
+build/tools/report/dnsgate-report --db "$out/history.db" --from "$from" --to "$to" \
+	--lang ja --behaviour-map tools/report/behaviour-ja.map --utc-offset +09:00 --format md

@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +14,12 @@
 
 #include <rte_cycles.h>
 
+#include "dg_build.h"
 #include "dg_err.h"
 #include "dg_commands.h"
 #include "dg_ctl.h"
+#include "dg_ctl_audit.h"
+#include "dg_feeds.h"
 #include "dg_optout.h"
 #include "dg_outputs.h"
 #include "dg_stats.h"
@@ -50,12 +55,17 @@ cmd_status(struct dg_control *c, struct dg_ctl_buf *b)
 {
 	const struct dg_app *app = c->app;
 	const struct dg_snapshot *s = dg_snapshot_current(c);
-	struct dg_filter_info fi = { 0 };
+	struct dg_filter_info fi = { 0 }, di = { 0 };
+	uint64_t idents = 0;
 	char when[32] = "-";
 	struct tm tm;
 
 	if (s->filter != NULL)
 		dg_filter_info(s->filter, &fi);
+	if (s->delta != NULL)
+		dg_filter_info(s->delta, &di);
+	for (size_t i = 0; i < dg_idents_count(c->idents); i++)
+		idents += dg_idents_at(c->idents, i)->fqdns > 0;
 	if (c->loaded_at != 0 && gmtime_r(&c->loaded_at, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	dg_ctl_buf_printf(b, "version: %s\nuptime_seconds: %.0f\nworkers: %u\nports: %u\n",
@@ -65,48 +75,168 @@ cmd_status(struct dg_control *c, struct dg_ctl_buf *b)
 			  "\nentries_active: %" PRIu64 "\nidentifiers: %" PRIu64
 			  "\nsnapshot_bytes: %" PRIu64 "\noptout_prefixes: %zu\nruntime_changes: %zu\n"
 			  "reloads_ok: %" PRIu64 "\nreloads_failed: %" PRIu64 "\n",
-			  c->generation, when, fi.entries,
-			  s->filter ? dg_filter_count_active(s->filter, app->today) : 0,
-			  fi.idents, fi.total_bytes, s->optout ? dg_optout_count(s->optout) : 0,
-			  c->n_journal, c->reloads_ok, c->reloads_failed);
+			  c->generation, when,
+			  s->filter ? dg_control_count_entries(s->filter, fi.entries, s->delta) : 0,
+			  dg_snapshot_active(c), c->base_meta != NULL ? idents : fi.idents,
+			  fi.total_bytes + di.total_bytes, s->optout ? dg_optout_count(s->optout) : 0,
+			  dg_journal_count(c->journal), c->reloads_ok, c->reloads_failed);
+	dg_ctl_buf_printf(b, "delta_names: %zu\ndelta_bytes: %" PRIu64 "\n",
+			  dg_snapshot_delta_names(c), di.total_bytes);
+	dg_ctl_buf_printf(b, "quarantine_prefixes: %zu\nquarantine_allow_names: %zu\n",
+			  dg_optout_count(s->quar_prefixes),
+			  dg_quarantine_allow_count(s->quarantine));
+	dg_ctl_buf_printf(b, "response_ip_prefixes: %zu\n", dg_respip_count(s->respip));
+	if (c->build == NULL)
+		dg_ctl_buf_printf(b, "build: idle\n");
+	else
+		dg_ctl_buf_printf(b, "build: %s %s %.1f s\n", dg_build_why_name(c->build->why),
+				  dg_build_state(c->build) == DG_BUILD_SAVING ? "saving image, started" :
+				  "running for", dg_snapshot_build_age(c));
+	dg_ctl_buf_printf(b, "last_build_seconds: %.2f\nimage: %s %s\n", c->last_build_seconds,
+			  app->cfg.image[0] != '\0' ? app->cfg.image : "-",
+			  c->image_state[0] != '\0' ? c->image_state : "-");
 	if (c->outputs != NULL)
 		dg_ctl_buf_printf(b, "hitlog_written: %" PRIu64 "\nhitlog_failed: %" PRIu64
 				  "\nhistory_intervals: %" PRIu64 "\nhistory_errors: %" PRIu64 "\n",
 				  c->outputs->log_written, c->outputs->log_failed,
 				  c->outputs->intervals, c->outputs->history_errors);
+	if (c->audit != NULL) {
+		struct dg_ctl_audit_stats as;
+
+		dg_ctl_audit_get_stats(c->audit, &as);
+		dg_ctl_buf_printf(b, "audit_file: %s\naudit_written: %" PRIu64 "\naudit_failed: %"
+				  PRIu64 "\n", dg_ctl_audit_path(c->audit), as.written, as.failed);
+		if (as.last_error != 0)
+			dg_ctl_buf_printf(b, "audit_last_error: %s\n", strerror(-as.last_error));
+	} else {
+		dg_ctl_buf_printf(b, "audit_file: -\n");
+	}
 	for (unsigned int i = 0; i < c->n_reports; i++) {
 		const struct dg_list_report *r = &c->reports[i];
 
-		dg_ctl_buf_printf(b, "list: %s format=%s lines=%" PRIu64 " loaded=%" PRIu64
-				  " duplicates=%" PRIu64 " rejected=%" PRIu64 "\n",
-				  app->cfg.lists[i].path, dg_list_format_name(r->format), r->lines,
-				  r->loaded, r->duplicates, r->rejected);
+		dg_ctl_buf_printf(b, "list %u: %s format=%s lines=%" PRIu64 " loaded=%" PRIu64
+				  " duplicates=%" PRIu64 " rejected=%" PRIu64 " not_supported=%"
+				  PRIu64 " skipped=%" PRIu64 "\n", i + 1, app->cfg.lists[i].path,
+				  dg_list_format_name(r->format), r->lines, r->loaded, r->duplicates,
+				  r->rejected, r->not_supported, r->skipped[DG_LIST_SKIP_LOCALHOST]);
 	}
+	if (app->cfg.respip_path[0] != '\0')
+		dg_ctl_buf_printf(b, "response_ip: %s lines=%" PRIu64 " loaded=%" PRIu64
+				  " skipped=%" PRIu64 " prefixes=%zu\n", app->cfg.respip_path,
+				  c->respip_rep.lines, c->respip_rep.loaded, c->respip_rep.skipped,
+				  dg_respip_count(s->respip));
+	if (c->feeds != NULL)
+		dg_feeds_status(c->feeds, b);
+	return 0;
+}
+
+/* LIST: a number from `status` or a configured path (which must be unambiguous). */
+static int
+find_list(const struct dg_control *c, const char *arg, unsigned int *idx, char *r, size_t rlen)
+{
+	unsigned int found = 0;
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (arg[0] >= '1' && arg[0] <= '9' && *end == '\0') {
+		if (v > c->n_reports)
+			return dg_errf(r, rlen, -ENOENT, "no list %s (%u configured)", arg,
+				       c->n_reports);
+		*idx = (unsigned int)v - 1;
+		return 0;
+	}
+	for (unsigned int i = 0; i < c->n_reports; i++) {
+		if (strcmp(c->app->cfg.lists[i].path, arg) == 0) {
+			if (found++ == 0)
+				*idx = i;
+		}
+	}
+	if (found == 0)
+		return dg_errf(r, rlen, -ENOENT, "no list '%s' (a path or number from status)", arg);
+	if (found > 1)
+		return dg_errf(r, rlen, -EINVAL, "'%s' is configured %u times: give its number "
+			       "from status", arg, found);
 	return 0;
 }
 
 static int
-cmd_reload(struct dg_control *c, struct dg_ctl_buf *b, char *r, size_t rlen)
+cmd_rejects(struct dg_control *c, const char *arg, struct dg_ctl_buf *b, char *r, size_t rlen)
 {
+	unsigned int i = 0;
 	char *text = NULL;
 	size_t tlen = 0;
-	FILE *rep = open_memstream(&text, &tlen);
+	FILE *out;
+	int rc = find_list(c, arg, &i, r, rlen);
+
+	if (rc < 0)
+		return rc;
+	if (c->from_image && c->reports[i].rejected + c->reports[i].not_supported > 0) {
+		dg_ctl_buf_printf(b, "# this list set was loaded from the image: its rejected "
+				  "lines were not kept; `reload` parses the lists again\n");
+		return 0;
+	}
+	if (c->rejects[i] == NULL)
+		return 0;
+	out = open_memstream(&text, &tlen);
+	if (out == NULL)
+		return dg_errf(r, rlen, -ENOMEM, "out of memory");
+	rc = dg_list_rejects_write(c->rejects[i], out, SIZE_MAX);
+	fclose(out);
+	if (rc == 0 && text != NULL)
+		dg_ctl_buf_append(b, text, tlen);
+	free(text);
+	return rc < 0 ? dg_errf(r, rlen, -ENOMEM, "out of memory") : 0;
+}
+
+static int
+cmd_audit(struct dg_control *c, int argc, char **argv, struct dg_ctl_buf *b, char *r,
+	  size_t rlen)
+{
+	unsigned long n = 20;
+	char *end = NULL;
 	int rc;
 
-	rc = dg_snapshot_reload(c, rep, r, rlen);
-	if (rep != NULL)
-		fclose(rep);
-	if (rc == 0) {
-		dg_ctl_buf_printf(b, "generation %" PRIu64 "\n", c->generation);
-		for (unsigned int i = 0; i < c->n_reports; i++)
-			dg_ctl_buf_printf(b, "%s: loaded %" PRIu64 ", rejected %" PRIu64 "\n",
-					  c->app->cfg.lists[i].path, c->reports[i].loaded,
-					  c->reports[i].rejected);
-		if (text != NULL)
-			dg_ctl_buf_append(b, text, tlen);
+	if (c->audit == NULL)
+		return dg_errf(r, rlen, -ENOENT, "no audit log configured ([ctl] audit)");
+	if (argc > 0) {
+		n = strtoul(argv[0], &end, 10);
+		if (argv[0][0] < '1' || argv[0][0] > '9' || *end != '\0' ||
+		    n > DG_CTL_AUDIT_TAIL_MAX)
+			return dg_errf(r, rlen, -EINVAL, "audit: N must be 1..%d, got '%s'",
+				       DG_CTL_AUDIT_TAIL_MAX, argv[0]);
 	}
-	free(text);
-	return rc;
+	rc = dg_ctl_audit_tail(c->audit, (unsigned int)n, b);
+	if (rc < 0)
+		return dg_errf(r, rlen, rc, "audit log %s: %s", dg_ctl_audit_path(c->audit),
+			       strerror(-rc));
+	return 0;
+}
+
+/* The hit log and the audit log, whichever are configured. */
+static int
+cmd_log_rotate(struct dg_control *c, char *r, size_t rlen)
+{
+	bool hitlog = c->outputs != NULL && c->outputs->log != NULL;
+	int rc;
+
+	if (!hitlog && c->audit == NULL)
+		return dg_errf(r, rlen, -ENOENT, "no hit log or audit log configured ([log] file, "
+			       "[ctl] audit)");
+	if (hitlog && (rc = dg_outputs_rotate(c->outputs)) < 0)
+		return dg_errf(r, rlen, rc, "hit log: %s", strerror(-rc));
+	if (c->audit != NULL && (rc = dg_ctl_audit_reopen(c->audit)) < 0)
+		return dg_errf(r, rlen, rc, "audit log %s: %s (still writing to the old file)",
+			       dg_ctl_audit_path(c->audit), strerror(-rc));
+	return 0;
+}
+
+/* Starts the build; the answer follows when it is published (dg_snapshot_tick()). */
+static int
+cmd_reload(struct dg_control *c, uint64_t token, char *r, size_t rlen)
+{
+	int rc = dg_snapshot_reload(c, DG_BUILD_WHY_RELOAD, true, token, r, rlen);
+
+	return rc < 0 ? rc : DG_CTL_PENDING;
 }
 
 static int
@@ -121,27 +251,26 @@ static int
 cmd_add_del(struct dg_control *c, int del, int argc, char **argv, struct dg_ctl_buf *b,
 	    char *r, size_t rlen)
 {
-	struct dg_list_opts o;
-	struct dg_name n;
-	char buf[DG_CONFIG_TEXT_MAX] = "", kv[DG_CONFIG_TEXT_MAX] = "";
-	size_t off = 0;
-	int rc = parse_name(argv[0], &n, r, rlen);
+	struct dg_control_opts o;
+	struct dg_journal_op op;
+	int rc;
 
+	memset(&op, 0, sizeof(op));
+	rc = parse_name(argv[0], &op.name, r, rlen);
 	if (rc < 0)
 		return rc;
-	for (int i = 1; i < argc; i++)
-		off += (size_t)snprintf(kv + off, off < sizeof(kv) ? sizeof(kv) - off : 0, "%s ",
-					argv[i]);
-	dg_list_opts_init(&o);
-	o.defaults.action = DG_ACTION_SINKHOLE;
-	rc = dg_snapshot_parse_list_opts(kv, &o, buf, sizeof(buf), r, rlen);
+	dg_control_opts_init(&o);
+	o.list.defaults.action = DG_ACTION_SINKHOLE;
+	rc = dg_control_parse_opts((const char *const *)argv + 1, (size_t)argc - 1, &o, r, rlen);
 	if (rc < 0)
 		return rc;
-	o.defaults.mode = o.mode >= 0 ? (enum dg_match_mode)o.mode : DG_MATCH_SUBTREE;
-	rc = dg_snapshot_change(c, del, &n, &o.defaults, r, rlen);
+	op.kind = del ? DG_JOURNAL_DEL : DG_JOURNAL_ADD;
+	op.meta = o.list.defaults;
+	op.meta.mode = o.list.mode >= 0 ? (enum dg_match_mode)o.list.mode : DG_MATCH_SUBTREE;
+	rc = dg_snapshot_change(c, &op, r, rlen);
 	if (rc == 0 && !del) {
-		dg_ctl_buf_printf(b, "%s mode=%s ", argv[0], dg_match_mode_name(o.defaults.mode));
-		meta_text(&o.defaults, b);
+		dg_ctl_buf_printf(b, "%s mode=%s ", argv[0], dg_match_mode_name(op.meta.mode));
+		meta_text(&op.meta, b);
 		dg_ctl_buf_printf(b, "\n");
 	}
 	return rc;
@@ -158,7 +287,7 @@ cmd_lookup(struct dg_control *c, const char *name, struct dg_ctl_buf *b, char *r
 
 	if (rc < 0)
 		return rc;
-	if (s->filter == NULL || dg_filter_lookup(s->filter, &n, c->app->today, &m) == 0) {
+	if (s->filter == NULL || dg_filter_lookup2(s->filter, s->delta, &n, c->app->today, &m) == 0) {
 		dg_ctl_buf_printf(b, "%s: no active entry matches; forwarded\n", name);
 		return 0;
 	}
@@ -175,6 +304,7 @@ struct entries_ctx {
 	const char *ident;
 	struct dg_ctl_buf *b;
 	uint64_t n;
+	const struct dg_filter *mask; /**< names whose record is this layer's, not ours */
 };
 
 static int
@@ -186,6 +316,14 @@ entries_cb(const uint8_t *wire, uint8_t len, enum dg_match_mode pos,
 
 	if (meta->identifier == NULL || strcmp(meta->identifier, e->ident) != 0)
 		return 0;
+	if (e->mask != NULL) {
+		struct dg_name n;
+		size_t used;
+
+		if (dg_name_from_wire(&n, wire, len, &used) == 0 &&
+		    dg_filter_get(e->mask, &n, NULL, 0) != -ENOENT)
+			return 0;
+	}
 	dg_name_to_text(wire, len, text, sizeof(text));
 	dg_ctl_buf_printf(e->b, "%s%s ", pos == DG_MATCH_BELOW ? "*." : "", text);
 	meta_text(meta, e->b);
@@ -198,10 +336,14 @@ static int
 cmd_entries(struct dg_control *c, const char *ident, struct dg_ctl_buf *b, char *r, size_t rlen)
 {
 	const struct dg_snapshot *s = dg_snapshot_current(c);
-	struct entries_ctx e = { ident, b, 0 };
+	struct entries_ctx e = { ident, b, 0, s->delta };
 
+	/* The base's records, except the names the delta holds; then the delta's. */
 	if (s->filter != NULL)
 		dg_filter_walk(s->filter, entries_cb, &e);
+	e.mask = NULL;
+	if (s->delta != NULL)
+		dg_filter_walk(s->delta, entries_cb, &e);
 	if (e.n == 0)
 		return dg_errf(r, rlen, -ENOENT, "no entry with identifier '%s'", ident);
 	return 0;
@@ -212,10 +354,8 @@ cmd_optout(struct dg_control *c, enum dg_ctl_cmd_id id, const char *arg, struct 
 	   char *r, size_t rlen)
 {
 	const struct dg_optout *cur = dg_snapshot_current(c)->optout;
-	struct dg_optout_prefix p;
-	struct dg_optout *t = NULL;
+	struct dg_journal_op op;
 	const char *why = NULL;
-	int rc;
 
 	if (id == DG_CTL_CMD_OPTOUT_LIST) {
 		for (size_t i = 0; cur != NULL && i < dg_optout_count(cur); i++) {
@@ -226,17 +366,44 @@ cmd_optout(struct dg_control *c, enum dg_ctl_cmd_id id, const char *arg, struct 
 		}
 		return 0;
 	}
-	if (dg_optout_prefix_parse(arg, &p, &why) < 0)
+	memset(&op, 0, sizeof(op));
+	if (dg_optout_prefix_parse(arg, &op.prefix, &why) < 0)
 		return dg_errf(r, rlen, -EINVAL, "bad prefix '%s': %s", arg, why ? why : "invalid");
-	rc = id == DG_CTL_CMD_OPTOUT_ADD ? dg_optout_with_added(cur, &p, &t) :
-					   dg_optout_with_deleted(cur, &p, &t);
-	if (rc == -EEXIST)
-		return dg_errf(r, rlen, rc, "%s is already opted out", arg);
-	if (rc == -ENOENT)
-		return dg_errf(r, rlen, rc, "%s is not in the opt-out table", arg);
-	if (rc < 0)
-		return dg_errf(r, rlen, rc, "%s", strerror(-rc));
-	return dg_snapshot_set_optout(c, t);
+	op.kind = id == DG_CTL_CMD_OPTOUT_ADD ? DG_JOURNAL_OPTOUT_ADD : DG_JOURNAL_OPTOUT_DEL;
+	return dg_snapshot_change(c, &op, r, rlen);
+}
+
+static int
+cmd_quarantine(struct dg_control *c, enum dg_ctl_cmd_id id, int argc, char **argv,
+	       struct dg_ctl_buf *b, char *r, size_t rlen)
+{
+	const char *arg = argc > 0 ? argv[0] : NULL;
+	const struct dg_optout *cur = dg_snapshot_current(c)->quar_prefixes;
+	struct dg_journal_op op;
+	const char *why = NULL;
+
+	if (id == DG_CTL_CMD_QUARANTINE_LIST) {
+		for (size_t i = 0; cur != NULL && i < dg_optout_count(cur); i++) {
+			char text[DG_OPTOUT_PREFIX_STRLEN];
+
+			const struct dg_optout_prefix *p = dg_optout_get(cur, i);
+			const char *act = dg_quarantine_action_name(p->value);
+
+			dg_optout_prefix_format(p, text, sizeof(text));
+			dg_ctl_buf_printf(b, "%s%s%s\n", text, act ? " action=" : "",
+					  act ? act : "");
+		}
+		return 0;
+	}
+	memset(&op, 0, sizeof(op));
+	if (dg_optout_prefix_parse(arg, &op.prefix, &why) < 0)
+		return dg_errf(r, rlen, -EINVAL, "bad prefix '%s': %s", arg, why ? why : "invalid");
+	if (argc > 1 && dg_quarantine_opt_parse(argv[1], &op.prefix.value) < 0)
+		return dg_errf(r, rlen, -EINVAL, "'%s': expected action=sinkhole or "
+			       "action=nxdomain", argv[1]);
+	op.kind = id == DG_CTL_CMD_QUARANTINE_ADD ? DG_JOURNAL_QUARANTINE_ADD :
+						    DG_JOURNAL_QUARANTINE_DEL;
+	return dg_snapshot_change(c, &op, r, rlen);
 }
 
 int
@@ -266,7 +433,7 @@ dg_commands_handle(void *ctx, const struct dg_ctl_request *req, struct dg_ctl_bu
 		/* Close the interval first: what came before the reload is stored as it stood. */
 		if (c->outputs != NULL)
 			dg_outputs_interval(c->outputs);
-		return cmd_reload(c, body, r, rlen);
+		return cmd_reload(c, req->token, r, rlen);
 	case DG_CTL_CMD_ADD:
 	case DG_CTL_CMD_DEL:
 		return cmd_add_del(c, cmd->id == DG_CTL_CMD_DEL, argc, argv, body, r, rlen);
@@ -274,14 +441,20 @@ dg_commands_handle(void *ctx, const struct dg_ctl_request *req, struct dg_ctl_bu
 		return cmd_lookup(c, argv[0], body, r, rlen);
 	case DG_CTL_CMD_ENTRIES:
 		return cmd_entries(c, argv[0], body, r, rlen);
+	case DG_CTL_CMD_REJECTS:
+		return cmd_rejects(c, argv[0], body, r, rlen);
+	case DG_CTL_CMD_AUDIT:
+		return cmd_audit(c, argc, argv, body, r, rlen);
 	case DG_CTL_CMD_OPTOUT_ADD:
 	case DG_CTL_CMD_OPTOUT_DEL:
 	case DG_CTL_CMD_OPTOUT_LIST:
 		return cmd_optout(c, cmd->id, argc > 0 ? argv[0] : NULL, body, r, rlen);
+	case DG_CTL_CMD_QUARANTINE_ADD:
+	case DG_CTL_CMD_QUARANTINE_DEL:
+	case DG_CTL_CMD_QUARANTINE_LIST:
+		return cmd_quarantine(c, cmd->id, argc, argv, body, r, rlen);
 	case DG_CTL_CMD_LOG_ROTATE:
-		if (c->outputs == NULL || c->outputs->log == NULL)
-			return dg_errf(r, rlen, -ENOENT, "no hit log configured ([log] file)");
-		return dg_outputs_rotate(c->outputs);
+		return cmd_log_rotate(c, r, rlen);
 	default:
 		return dg_errf(r, rlen, -EINVAL, "unknown command");
 	}

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The management loop on the main lcore: live counters, stop conditions and the final
- * summary. It may sleep and make system calls; the workers never wait for it.
+ * The management loop on the main lcore: the live line, stop conditions, link fault
+ * propagation, systemd notifications and the date the workers filter with. It may sleep and make system
+ * calls; the workers never wait for it.
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +15,8 @@
 
 #include "dg_app.h"
 #include "dg_ctl_server.h"
+#include "dg_stats.h"
+#include "dg_tz.h"
 
 enum { DG_MGMT_TICK_US = 2000 };
 
@@ -51,6 +55,26 @@ total_rx(const struct dg_app *app)
 	return rx;
 }
 
+/* A control command, bracketed for the watchdog (it may hold this loop for seconds). */
+struct mgmt_cmd {
+	struct dg_app *app;
+	dg_ctl_handler_t fn;
+	void *ctx;
+};
+
+static int
+guarded_command(void *arg, const struct dg_ctl_request *req, struct dg_ctl_buf *body,
+		char *reason, size_t rlen)
+{
+	struct mgmt_cmd *c = arg;
+	int rc;
+
+	dg_watchdog_busy(c->app, true);
+	rc = c->fn(c->ctx, req, body, reason, rlen);
+	dg_watchdog_busy(c->app, false);
+	return rc;
+}
+
 static double
 seconds_since(uint64_t tsc)
 {
@@ -65,11 +89,8 @@ live_line(const struct dg_app *app, uint64_t *last_rx, double *last_t)
 
 	printf("[%8.1fs] %.3f Mpps", t, dt > 0 ? (double)(rx - *last_rx) / dt / 1e6 : 0.0);
 	for (unsigned int i = 0; i < app->n_ports; i++) {
-		struct dg_port_counters c;
-
-		dg_mgmt_port_totals(app, i, &c);
-		printf(" | %s rx %" PRIu64 " tx %" PRIu64 " drop %" PRIu64, app->ports[i].name,
-		       c.rx, c.tx, c.dropped);
+		printf(" | %s", app->ports[i].name);
+		dg_stats_port_columns(i, DG_STATS_COL_PAIRS, stdout);
 	}
 	printf("\n");
 	fflush(stdout);
@@ -84,18 +105,31 @@ dg_mgmt_loop(struct dg_app *app, struct dg_ctl_server *srv, dg_ctl_handler_t fn,
 	const struct dg_config *cfg = &app->cfg;
 	uint64_t last_rx = 0, idle_rx = 0;
 	double last_t = 0, next_live = cfg->stats_interval, idle_since = 0;
+	struct mgmt_cmd cmd = { app, fn, ctx };
+	time_t last_sec = 0, sec;
 
+	dg_link_init(app);
+	dg_watchdog_init(app);
 	while (!stop_requested) {
 		double t;
 		uint64_t rx;
 
-		usleep(DG_MGMT_TICK_US);
+		/* A control request wakes the loop at once; else it ticks every 2 ms. */
+		if (srv == NULL || dg_ctl_server_wait(srv, DG_MGMT_TICK_US / 1000) < 0)
+			usleep(DG_MGMT_TICK_US);
+		dg_link_poll(app, rte_rdtsc());
+		dg_watchdog_tick(app, rte_rdtsc());
 		if (srv != NULL)
-			dg_ctl_server_poll(srv, fn, ctx);
+			dg_ctl_server_poll(srv, guarded_command, &cmd);
 		if (tick != NULL)
 			tick(tick_arg);
-		/* A day rollover activates and expires entries: the filter takes the date. */
-		__atomic_store_n(&app->today, (uint32_t)(time(NULL) / 86400), __ATOMIC_RELAXED);
+		/* Local midnight activates and expires entries: the filter takes the date. */
+		sec = time(NULL);
+		if (sec != last_sec) {
+			last_sec = sec;
+			__atomic_store_n(&app->today, (uint32_t)dg_tz_day((int64_t)sec),
+					 __ATOMIC_RELAXED);
+		}
 		t = seconds_since(app->start_tsc);
 		if (cfg->stats_interval > 0 && t >= next_live) {
 			live_line(app, &last_rx, &last_t);
@@ -113,47 +147,6 @@ dg_mgmt_loop(struct dg_app *app, struct dg_ctl_server *srv, dg_ctl_handler_t fn,
 			}
 		}
 	}
+	dg_watchdog_stop(app);
 	__atomic_store_n(&app->quit, true, __ATOMIC_RELEASE);
-}
-
-void
-dg_mgmt_summary(const struct dg_app *app, FILE *out)
-{
-	double t = seconds_since(app->start_tsc);
-	struct dg_port_counters sum = { 0 };
-
-	fprintf(out, "dnsgate summary after %.2f s\n", t);
-	fprintf(out, "%-4s %-24s %-10s %14s %14s %10s %10s %10s\n", "port", "name", "side", "rx",
-		"tx", "dropped", "rx_missed", "rx_nombuf");
-	for (unsigned int i = 0; i < app->n_ports; i++) {
-		const struct dg_port *p = &app->ports[i];
-		struct rte_eth_stats st = { 0 };
-		struct dg_port_counters c;
-
-		dg_mgmt_port_totals(app, i, &c);
-		rte_eth_stats_get(p->id, &st);
-		fprintf(out, "%-4u %-24s %-10s %14" PRIu64 " %14" PRIu64 " %10" PRIu64
-			" %10" PRIu64 " %10" PRIu64 "\n", p->id, p->name,
-			p->side == DG_SIDE_SUBSCRIBER ? "subscriber" : "network", c.rx, c.tx,
-			c.dropped, st.imissed, st.rx_nombuf);
-		sum.rx += c.rx;
-		sum.tx += c.tx;
-		sum.dropped += c.dropped;
-	}
-	fprintf(out, "total rx %" PRIu64 " tx %" PRIu64 " dropped %" PRIu64 " (%.3f Mpps rx)\n",
-		sum.rx, sum.tx, sum.dropped, t > 0 ? (double)sum.rx / t / 1e6 : 0.0);
-	{
-		uint64_t busy = 0, work = 0, pk = 0;
-
-		for (unsigned int w = 0; w < app->n_workers; w++) {
-			busy += dg_cnt_read(&app->workers[w]->cyc.busy_tsc);
-			work += dg_cnt_read(&app->workers[w]->cyc.work_tsc);
-			pk += dg_cnt_read(&app->workers[w]->cyc.busy_pkts);
-		}
-		if (pk > 0)
-			fprintf(out, "cycles per frame: %.1f in busy loops, %.1f in dnsgate's own "
-				"code (parse, lookup, forge), TSC %.2f GHz\n", (double)busy / (double)pk,
-				(double)work / (double)pk, (double)rte_get_tsc_hz() / 1e9);
-	}
-	fflush(out);
 }

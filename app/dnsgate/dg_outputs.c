@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Hit log, stats history and Prometheus textfile, all written from the management core.
- * Workers only ever enqueue fixed-size records into their own ring; a full ring costs a
- * record (counted), never a wait.
+ * Hit log, stats history and Prometheus textfile. Workers only ever enqueue fixed-size
+ * records into their own ring; a full ring costs a record (counted), never a wait. The
+ * rings are drained by the writer thread (dg_outputs_drain.c); the history and the
+ * textfile are written from the management core.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +15,23 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_malloc.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "dg_counters.h"
 #include "dg_outputs.h"
 #include "dg_stats.h"
+#include "dg_tz.h"
 
-enum { DRAIN_BATCH = 64 };
+enum {
+	/*
+	 * Another writer holding the history's lock must not hold the management loop (the
+	 * control socket, the hit log rings behind it): the interval stays open and is tried
+	 * again at the next boundary. At shutdown the default wait applies.
+	 */
+	HISTORY_WAIT_MS = 10,
+};
 
 static int64_t
 unix_now(void)
@@ -27,51 +39,164 @@ unix_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* The hit log's own counters: lines in the file, lines lost (a full disk). */
+static void
+log_counts(struct dg_outputs *o)
+{
+	struct dg_hitlog_stats st;
+	struct dg_dnstap_stats ts;
+
+	if (o->log == NULL)
+		return;
+	dg_outputs_log_stats(o, &st, &ts);
+	o->log_written = st.written;
+	o->log_failed = st.failed;
+}
+
+/*
+ * When the interval open at @p now closes: on the next multiple of its length on the
+ * local clock, and never past local midnight, so every interval lies in one local day
+ * (and month) of [mgmt] timezone, whatever the length and the zone's offset.
+ */
+static int64_t
+interval_end(const struct dg_outputs *o, int64_t now)
+{
+	const int64_t len = o->app->cfg.history_interval;
+	int64_t off = dg_tz_offset(now), mid = dg_tz_next_midnight(now);
+	int64_t end = ((now + off) / len + 1) * len - off;
+
+	return end < mid ? end : mid;
+}
+
+/*
+ * Open the history, or start a new one when it is @p damaged (a write found it so, and
+ * said why in @p err). A damaged file is set aside and a new one started; one that is
+ * busy, on a full disk or otherwise unavailable is tried again at every interval boundary
+ * while the counts add up (forwarding never waits for it). @return 0 or a negative errno.
+ */
+static int
+history_open(struct dg_outputs *o, bool damaged, char *err, size_t len)
+{
+	const char *path = o->app->cfg.history;
+	char moved[4200];
+	int rc;
+
+	rc = damaged ? -EBADMSG : dg_history_open(&o->hist, path, o->appliance, err, len);
+	if (rc == -EBADMSG) {
+		fprintf(stderr, "dnsgate: %s\n", err);
+		rc = dg_history_set_aside(path, moved, sizeof(moved));
+		if (rc == 0) {
+			o->history_set_aside++;
+			fprintf(stderr, "dnsgate: stats history %s: damaged; moved to %s, starting "
+				"a new one\n", path, moved);
+			rc = dg_history_open(&o->hist, path, o->appliance, err, len);
+		} else {
+			snprintf(err, len, "history %s: damaged, and cannot be moved aside: %s",
+				 path, strerror(-rc));
+		}
+	}
+	if (rc == 0) {
+		dg_history_set_busy_wait(o->hist, o->stopping ? DG_HISTORY_BUSY_MS : HISTORY_WAIT_MS);
+	} else if (rc != -EPROTO && rc != -EINVAL) {
+		o->history_errors++;
+		fprintf(stderr, "dnsgate: %s; tried again every interval\n", err);
+	}
+	return rc;
+}
+
+/* One worker's ring of records to the management core. */
+static struct rte_ring *
+make_ring(const struct dg_app *app, unsigned int w, const char *what, char *err, size_t len)
+{
+	char name[RTE_RING_NAMESIZE];
+	struct rte_ring *r;
+
+	snprintf(name, sizeof(name), "dg_%s_%u", what, w);
+	r = rte_ring_create_elem(name, sizeof(struct dg_hit_record),
+				 rte_align32pow2(app->cfg.log_ring),
+				 (int)rte_lcore_to_socket_id(app->workers[w]->lcore),
+				 RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (r == NULL)
+		snprintf(err, len, "%s ring for worker %u: %s", what, w, rte_strerror(rte_errno));
+	return r;
+}
+
+/* The hit log with its rotation, and the dnstap output, as configured. */
+static int
+open_logs(struct dg_outputs *o, const char *identity, char *err, size_t len)
+{
+	const struct dg_config *cfg = &o->app->cfg;
+	int rc;
+
+	if (cfg->log_file[0] != '\0') {
+		struct dg_hitlog_rotation rot = {
+			.size = cfg->rotate_size, .interval = cfg->rotate_interval,
+			.keep = cfg->rotate_keep, .gzip = cfg->rotate_gzip,
+		};
+
+		rc = dg_hitlog_open(&o->log, cfg->log_file, err, len);
+		if (rc == 0 && (rc = dg_hitlog_set_rotation(o->log, &rot, unix_now())) < 0)
+			snprintf(err, len, "hit log %s: rotation: %s", cfg->log_file, strerror(-rc));
+		if (rc < 0)
+			return rc;
+	}
+	if (cfg->dnstap[0] != '\0') {
+		rc = dg_dnstap_open(&o->tap, cfg->dnstap, identity, "dnsgate " DG_VERSION,
+				    cfg->log_ring, err, len);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int
 dg_outputs_init(struct dg_outputs *o, struct dg_app *app, struct dg_control *ctl, char *err,
 		size_t len)
 {
 	const struct dg_config *cfg = &app->cfg;
+	char host[64] = "dnsgate";
+	const char *identity = cfg->appliance[0] ? cfg->appliance : host;
 	struct timespec ts;
 	int rc;
 
 	memset(o, 0, sizeof(*o));
+	pthread_mutex_init(&o->w_mu, NULL);
 	o->app = app;
 	o->ctl = ctl;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	o->clock.tsc0 = rte_rdtsc();
 	o->clock.hz = rte_get_tsc_hz();
 	o->clock.unix_ns0 = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	if (cfg->log_file[0] != '\0') {
-		rc = dg_hitlog_open(&o->log, cfg->log_file, err, len);
-		if (rc < 0)
-			return rc;
-		for (unsigned int w = 0; w < app->n_workers; w++) {
-			char name[RTE_RING_NAMESIZE];
+	if (cfg->appliance[0] == '\0')
+		gethostname(host, sizeof(host) - 1);
+	rc = open_logs(o, identity, err, len);
+	if (rc < 0)
+		return rc;
+	for (unsigned int w = 0; w < app->n_workers && app->dcfg.log; w++) {
+		struct dg_worker *wk = app->workers[w];
 
-			snprintf(name, sizeof(name), "dg_hits_%u", w);
-			app->workers[w]->hits = rte_ring_create_elem(name, sizeof(struct dg_hit_record),
-				rte_align32pow2(cfg->log_ring), (int)rte_lcore_to_socket_id(
-				app->workers[w]->lcore), RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-			if (app->workers[w]->hits == NULL) {
-				snprintf(err, len, "hit log ring for worker %u: %s", w,
-					 rte_strerror(rte_errno));
-				return -rte_errno;
-			}
+		if ((wk->hits = make_ring(app, w, "hits", err, len)) == NULL)
+			return -rte_errno;
+		if (app->dcfg.sample == 0)
+			continue;
+		wk->dec.samples = rte_zmalloc_socket("dg_samples", sizeof(struct dg_hit_record) *
+			DG_DECIDE_BURST_MAX, RTE_CACHE_LINE_SIZE,
+			(int)rte_lcore_to_socket_id(wk->lcore));
+		if (wk->dec.samples == NULL) {
+			snprintf(err, len, "sample records for worker %u: out of memory", w);
+			return -ENOMEM;
 		}
+		if ((wk->samples = make_ring(app, w, "samples", err, len)) == NULL)
+			return -rte_errno;
 	}
 	if (cfg->history[0] != '\0') {
-		char host[64] = "dnsgate";
-
-		if (cfg->appliance[0] == '\0')
-			gethostname(host, sizeof(host) - 1);
-		rc = dg_history_open(&o->hist, cfg->history,
-				     cfg->appliance[0] ? cfg->appliance : host, err, len);
-		if (rc < 0)
-			return rc;
+		snprintf(o->appliance, sizeof(o->appliance), "%s", identity);
 		o->iv_start = unix_now();
-		/* Intervals end on multiples of their length: never across midnight. */
-		o->iv_next = (o->iv_start / cfg->history_interval + 1) * cfg->history_interval;
+		o->iv_next = interval_end(o, o->iv_start);
+		/* Not ours to touch (a newer schema, another program's file): the operator's. */
+		rc = history_open(o, false, err, len);
+		if (rc == -EPROTO || rc == -EINVAL)
+			return rc;
 	}
 	if (cfg->prometheus[0] != '\0') {
 		rc = dg_prom_new(&o->prom);
@@ -81,39 +206,6 @@ dg_outputs_init(struct dg_outputs *o, struct dg_app *app, struct dg_control *ctl
 		}
 	}
 	return 0;
-}
-
-void
-dg_outputs_drain(void *arg)
-{
-	struct dg_outputs *o = arg;
-	struct dg_hit_record rec[DRAIN_BATCH];
-
-	if (o->log == NULL)
-		return;
-	for (unsigned int w = 0; w < o->app->n_workers; w++) {
-		struct rte_ring *r = o->app->workers[w]->hits;
-		unsigned int n;
-
-		do {
-			n = rte_ring_dequeue_burst_elem(r, rec, sizeof(rec[0]), DRAIN_BATCH, NULL);
-			for (unsigned int i = 0; i < n; i++) {
-				if (dg_hitlog_write(o->log, &rec[i], &o->clock) == 0)
-					o->log_written++;
-				else
-					o->log_failed++;
-			}
-		} while (n == DRAIN_BATCH);
-	}
-}
-
-int
-dg_outputs_rotate(struct dg_outputs *o)
-{
-	if (o->log == NULL)
-		return -ENOENT;
-	dg_outputs_drain(o);
-	return dg_hitlog_rotate(o->log);
 }
 
 struct ident_collect {
@@ -157,17 +249,53 @@ free_ids(struct dg_ident_last *v, size_t n)
 	free(v);
 }
 
+/* A write found the history damaged: set it aside, start a new one. @return 0 or -errno. */
+static int
+history_renew(struct dg_outputs *o)
+{
+	char err[1024];
+
+	snprintf(err, sizeof(err), "history %s: %s", o->app->cfg.history,
+		 dg_history_errmsg(o->hist));
+	dg_history_close(o->hist);
+	o->hist = NULL;
+	return history_open(o, true, err, sizeof(err));
+}
+
+/* Store @p iv; in a new history (with the list metadata) if the old one is damaged. */
+static int
+history_append(struct dg_outputs *o, const struct dg_history_interval *iv)
+{
+	int rc = dg_history_append(o->hist, iv);
+
+	if (rc == -EBADMSG && history_renew(o) == 0) {
+		dg_outputs_record_load(o);
+		rc = dg_history_append(o->hist, iv);
+	}
+	return rc;
+}
+
 void
 dg_outputs_interval(struct dg_outputs *o)
 {
-	struct dg_filter_counters now;
+	struct dg_decide_counters now;
 	struct dg_history_interval iv = { 0 };
 	struct ident_collect ids = { 0 };
 	struct dg_history_ident *hi;
+	char err[1024];
 	size_t n = 0;
+	int rc;
 
-	if (o->hist == NULL)
+	if (o->app->cfg.history[0] == '\0')
 		return;
+	if (o->hist == NULL) {
+		/* Unavailable so far: the interval stays open until it can be stored. */
+		if (history_open(o, false, err, sizeof(err)) < 0) {
+			o->iv_next = interval_end(o, unix_now());
+			return;
+		}
+		dg_outputs_record_load(o);
+	}
 	dg_stats_filter_totals(o->app, &now);
 	dg_snapshot_ident_totals(o->ctl, collect_cb, &ids);
 	hi = calloc(ids.n + 1, sizeof(*hi));
@@ -178,7 +306,7 @@ dg_outputs_interval(struct dg_outputs *o)
 	iv.queries = now.queries - o->last.queries;
 	iv.optout_queries = now.optout - o->last.optout;
 	iv.answered = now.answered - o->last.answered;
-	iv.rate_limited = now.fwd[DG_FWD_RATE_LIMITED] - o->last.fwd[DG_FWD_RATE_LIMITED];
+	iv.rate_limited = now.drop[DG_FWD_RATE_LIMITED] - o->last.drop[DG_FWD_RATE_LIMITED];
 	for (unsigned int a = 0; a < DG_ACTION_COUNT; a++) {
 		iv.by_action[a] = now.verdict[a] - o->last.verdict[a];
 		if (a != DG_ACTION_ALLOW)
@@ -197,10 +325,12 @@ dg_outputs_interval(struct dg_outputs *o)
 	}
 	iv.idents = hi;
 	iv.n_idents = n;
-	if (hi == NULL || dg_history_append(o->hist, &iv) < 0) {
+	rc = hi == NULL ? -ENOMEM : history_append(o, &iv);
+	if (rc < 0) {
 		/* Keep the interval open: its counts go into the next try. */
 		o->history_errors++;
-		fprintf(stderr, "dnsgate: stats history: %s\n", dg_history_errmsg(o->hist));
+		fprintf(stderr, "dnsgate: stats history: %s\n", o->hist != NULL ?
+			dg_history_errmsg(o->hist) : strerror(-rc));
 		free_ids(ids.v, ids.n);
 	} else {
 		o->intervals++;
@@ -211,7 +341,7 @@ dg_outputs_interval(struct dg_outputs *o)
 		o->iv_start = iv.end;
 	}
 	free(hi);
-	o->iv_next = (unix_now() / o->app->cfg.history_interval + 1) * o->app->cfg.history_interval;
+	o->iv_next = interval_end(o, unix_now());
 }
 
 void
@@ -219,23 +349,33 @@ dg_outputs_record_load(struct dg_outputs *o)
 {
 	struct dg_history_list_entry *e;
 	size_t n;
+	int rc;
 
 	if (o->hist == NULL)
 		return;
-	n = o->ctl->n_idmeta;
+	n = dg_idents_count(o->ctl->idents);
 	e = calloc(n + 1, sizeof(*e));
 	if (e == NULL)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		const struct dg_ident_meta *m = &o->ctl->idmeta[i];
+	/* The serving snapshot's identifiers: those of retired ones have no names left. */
+	for (size_t i = 0, k = 0; i < n; i++) {
+		const struct dg_ident_meta *m = dg_idents_at(o->ctl->idents, i);
 
-		e[i] = (struct dg_history_list_entry){ .identifier = m->identifier,
+		if (m->fqdns == 0)
+			continue;
+		e[k++] = (struct dg_history_list_entry){ .identifier = m->identifier,
 			.category = m->category, .fqdns = m->fqdns, .start_day = m->start_day,
 			.end_day = m->end_day };
 	}
-	if (dg_history_record_load(o->hist, o->ctl->loaded_at, e, n) < 0) {
+	for (n = 0; e[n].identifier != NULL; n++)
+		;
+	rc = dg_history_record_load(o->hist, o->ctl->loaded_at, e, n);
+	if (rc == -EBADMSG && history_renew(o) == 0)
+		rc = dg_history_record_load(o->hist, o->ctl->loaded_at, e, n);
+	if (rc < 0) {
 		o->history_errors++;
-		fprintf(stderr, "dnsgate: stats history: %s\n", dg_history_errmsg(o->hist));
+		fprintf(stderr, "dnsgate: stats history: %s\n", o->hist != NULL ?
+			dg_history_errmsg(o->hist) : strerror(-rc));
 	}
 	free(e);
 }
@@ -243,73 +383,24 @@ dg_outputs_record_load(struct dg_outputs *o)
 static void
 prom_write(struct dg_outputs *o)
 {
-	static const char *const fam[][3] = {
-		{ "dnsgate_queries_total", "counter", "answerable DNS queries, opt-out excluded" },
-		{ "dnsgate_optout_queries_total", "counter", "queries from opted-out subscribers" },
-		{ "dnsgate_answered_total", "counter", "forged answers sent" },
-		{ "dnsgate_verdicts_total", "counter", "queries with a verdict, by action" },
-		{ "dnsgate_forwarded_total", "counter", "frames forwarded unchanged, by reason" },
-		{ "dnsgate_filtered_by_identifier_total", "counter", "filtered queries, by identifier" },
-		{ "dnsgate_hitlog_records_total", "counter", "hit log records, by outcome" },
-	};
-	struct dg_filter_counters t;
-	struct ident_collect ids = { 0 };
-	struct dg_prom *p = o->prom;
+	const struct dg_metrics_sel all = DG_METRICS_ALL;
+	struct dg_counters w;
 
-	dg_stats_filter_totals(o->app, &t);
-	dg_prom_reset(p);
-	dg_prom_family(p, fam[0][0], fam[0][1], fam[0][2]);
-	dg_prom_sample(p, fam[0][0], NULL, 0, t.queries);
-	dg_prom_family(p, fam[1][0], fam[1][1], fam[1][2]);
-	dg_prom_sample(p, fam[1][0], NULL, 0, t.optout);
-	dg_prom_family(p, fam[2][0], fam[2][1], fam[2][2]);
-	dg_prom_sample(p, fam[2][0], NULL, 0, t.answered);
-	dg_prom_family(p, fam[3][0], fam[3][1], fam[3][2]);
-	for (unsigned int a = 0; a < DG_ACTION_COUNT; a++) {
-		const char *l[] = { "action", dg_action_name(a) };
-
-		dg_prom_sample(p, fam[3][0], l, 1, t.verdict[a]);
-	}
-	dg_prom_family(p, fam[4][0], fam[4][1], fam[4][2]);
-	for (unsigned int r = 1; r < DG_FWD__MAX; r++) {
-		const char *l[] = { "reason", dg_fwd_reason_name(r) };
-
-		dg_prom_sample(p, fam[4][0], l, 1, t.fwd[r]);
-	}
-	dg_prom_family(p, fam[5][0], fam[5][1], fam[5][2]);
-	dg_snapshot_ident_totals(o->ctl, collect_cb, &ids);
-	for (size_t i = 0; i < ids.n; i++) {
-		const char *cat = dg_snapshot_ident_category(o->ctl, ids.v[i].identifier);
-		const char *l[] = { "identifier", ids.v[i].identifier, "category", cat ? cat : "" };
-
-		dg_prom_sample(p, fam[5][0], l, 2, ids.v[i].hits);
-	}
-	free_ids(ids.v, ids.n);
-	dg_prom_family(p, fam[6][0], fam[6][1], fam[6][2]);
-	{
-		const char *w[] = { "outcome", "written" }, *f[] = { "outcome", "failed" };
-		const char *q[] = { "outcome", "not_queued" };
-
-		dg_prom_sample(p, fam[6][0], w, 1, o->log_written);
-		dg_prom_sample(p, fam[6][0], f, 1, o->log_failed);
-		dg_prom_sample(p, fam[6][0], q, 1, t.log_lost);
-	}
-	if (dg_prom_write(p, o->app->cfg.prometheus) < 0)
+	dg_prom_reset(o->prom);
+	dg_counters_open(&w);
+	if (dg_metrics_prom(&w.reg, &all, o->prom) < 0 ||
+	    dg_prom_write(o->prom, o->app->cfg.prometheus) < 0)
 		fprintf(stderr, "dnsgate: cannot write %s\n", o->app->cfg.prometheus);
 }
 
 void
 dg_outputs_tick(struct dg_outputs *o)
 {
-	uint64_t now_tsc = rte_rdtsc();
 	int64_t now = unix_now();
 
 	dg_outputs_drain(o);
-	if (o->log != NULL && now_tsc - o->last_flush_tsc > rte_get_tsc_hz()) {
-		dg_hitlog_flush(o->log);
-		o->last_flush_tsc = now_tsc;
-	}
-	if (o->hist != NULL && now >= o->iv_next)
+	log_counts(o);
+	if (o->app->cfg.history[0] != '\0' && now >= o->iv_next)
 		dg_outputs_interval(o);
 	if (o->prom != NULL && now >= o->prom_next) {
 		prom_write(o);
@@ -320,17 +411,37 @@ dg_outputs_tick(struct dg_outputs *o)
 void
 dg_outputs_fini(struct dg_outputs *o)
 {
+	/* The workers have stopped: what their rings hold is written here, then the history's
+	 * last interval, which may wait for a lock. */
+	dg_outputs_stop(o);
 	dg_outputs_drain(o);
+	o->stopping = true;
+	if (o->hist != NULL)
+		dg_history_set_busy_wait(o->hist, DG_HISTORY_BUSY_MS);
 	dg_outputs_interval(o);
 	if (o->prom != NULL)
 		prom_write(o);
 	if (o->log != NULL) {
-		dg_hitlog_flush(o->log);
+		dg_hitlog_finish(o->log); /* waits for the archive thread */
+		dg_hitlog_get_stats(o->log, &o->log_final);
+		o->log_written = o->log_final.written;
+		o->log_failed = o->log_final.failed;
 		dg_hitlog_close(o->log);
+		o->log = NULL;
 	}
+	dg_dnstap_close(o->tap, &o->tap_final); /* waits for the writer thread */
+	o->tap = NULL;
 	dg_history_close(o->hist);
 	dg_prom_free(o->prom);
+	pthread_mutex_destroy(&o->w_mu);
 	free_ids(o->last_ids, o->n_last_ids);
-	for (unsigned int w = 0; w < o->app->n_workers; w++)
-		rte_ring_free(o->app->workers[w]->hits);
+	for (unsigned int w = 0; w < o->app->n_workers; w++) {
+		struct dg_worker *wk = o->app->workers[w];
+
+		rte_ring_free(wk->hits);
+		rte_ring_free(wk->samples);
+		rte_free(wk->dec.samples);
+		wk->hits = wk->samples = NULL;
+		wk->dec.samples = NULL;
+	}
 }

@@ -1,33 +1,53 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Snapshot life cycle on the management core: build off the data path, publish with one
- * atomic store, wait one RCU grace period, fold the old snapshot's counters into the
- * totals, free it. Nothing here runs on a worker.
+ * Snapshot life cycle on the management core: publish with one atomic store, wait one RCU
+ * grace period, fold the old snapshot's counters into the identifier totals, free what the
+ * new one does not share. Runtime changes and feeds' IXFR go to the delta: a small second
+ * layer over the base, rebuilt whole on every change. Nothing here runs on a worker.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_rcu_qsbr.h>
 
+#include "dg_build.h"
 #include "dg_err.h"
-#include "dg_snapshot.h"
+#include "dg_snapshot_pvt.h"
 
 static struct dg_snapshot *
-snapshot_new(const struct dg_control *c, struct dg_filter *filter, struct dg_optout *optout)
+snapshot_new(const struct dg_control *c, struct dg_filter *base, struct dg_filter *delta,
+	     struct dg_optout *optout)
 {
 	struct dg_snapshot *s = calloc(1, sizeof(*s));
-	struct dg_filter_info info = { 0 };
+	struct dg_filter_info bi = { 0 }, di = { 0 };
 	size_t bytes;
 
 	if (s == NULL)
 		return NULL;
-	if (filter != NULL)
-		dg_filter_info(filter, &info);
-	s->filter = filter;
+	if (base != NULL)
+		dg_filter_info(base, &bi);
+	if (delta != NULL)
+		dg_filter_info(delta, &di);
+	s->filter = base;
+	s->delta = delta;
 	s->optout = optout;
-	s->n_idents = (uint32_t)info.idents;
+	if (c->quar_staged) {
+		s->quar_prefixes = c->quar_next_prefixes;
+		s->quarantine = c->quar_next;
+	} else if (c->app->snap != NULL) {
+		s->quar_prefixes = c->app->snap->quar_prefixes;
+		s->quarantine = c->app->snap->quarantine;
+	}
+	if (c->respip_staged)
+		s->respip = c->respip_next;
+	else if (c->app->snap != NULL)
+		s->respip = c->app->snap->respip;
+	s->n_idents = (uint32_t)(bi.idents + (s->delta != NULL ? di.idents : 0));
 	/* Rows padded to whole cache lines: no two workers write one line. */
 	s->hits_stride = (uint32_t)((s->n_idents + 1 + 7) & ~7u);
 	bytes = (size_t)s->hits_stride * c->app->n_workers * sizeof(uint64_t);
@@ -41,29 +61,6 @@ snapshot_new(const struct dg_control *c, struct dg_filter *filter, struct dg_opt
 	return s;
 }
 
-static void
-total_add(struct dg_control *c, const char *ident, uint64_t hits)
-{
-	for (size_t i = 0; i < c->n_totals; i++) {
-		if (strcmp(c->totals[i].identifier, ident) == 0) {
-			c->totals[i].hits += hits;
-			return;
-		}
-	}
-	if (c->n_totals == c->cap_totals) {
-		size_t cap = c->cap_totals ? 2 * c->cap_totals : 64;
-		struct dg_ident_total *t = realloc(c->totals, cap * sizeof(*t));
-
-		if (t == NULL)
-			return; /* the figure is lost, the appliance goes on */
-		c->totals = t;
-		c->cap_totals = cap;
-	}
-	c->totals[c->n_totals].identifier = strdup(ident);
-	if (c->totals[c->n_totals].identifier != NULL)
-		c->totals[c->n_totals++].hits = hits;
-}
-
 /* Sum one identifier's row entries over the workers. */
 static uint64_t
 ident_hits(const struct dg_control *c, const struct dg_snapshot *s, uint32_t id)
@@ -75,341 +72,403 @@ ident_hits(const struct dg_control *c, const struct dg_snapshot *s, uint32_t id)
 	return h;
 }
 
+/* The text identifier @p id of snapshot @p s is counted under. */
+static const char *
+ident_text(const struct dg_snapshot *s, uint32_t id)
+{
+	const char *text = DG_IDENT_NONE;
+
+	if (id > 0 && dg_filter_ident2(s->filter, s->delta, id, &text, NULL) != 0)
+		return NULL;
+	return text;
+}
+
+static void
+free_parts(struct dg_snapshot *r)
+{
+	dg_filter_free(r->filter);
+	dg_filter_free(r->delta);
+	dg_optout_free(r->optout);
+	dg_optout_free(r->quar_prefixes);
+	dg_quarantine_free(r->quarantine);
+	dg_respip_free(r->respip);
+	free(r);
+}
+
+struct freeing {
+	struct dg_snapshot *r;
+	unsigned int *running;
+};
+
+static void *
+free_thread(void *arg)
+{
+	struct freeing f = *(struct freeing *)arg;
+
+	free(arg);
+	free_parts(f.r);
+	__atomic_sub_fetch(f.running, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Free @p r on a thread of its own; 0, or a negative errno (then nothing was started). */
+static int
+free_detached(struct dg_control *c, struct dg_snapshot *r)
+{
+	struct freeing *f = malloc(sizeof(*f));
+	pthread_attr_t at;
+	pthread_t t;
+	int rc;
+
+	if (f == NULL)
+		return -ENOMEM;
+	*f = (struct freeing){ .r = r, .running = &c->freeing };
+	rc = pthread_attr_init(&at);
+	if (rc == 0) {
+		rc = pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		__atomic_add_fetch(&c->freeing, 1, __ATOMIC_RELAXED);
+		if (rc == 0)
+			rc = pthread_create(&t, &at, free_thread, f);
+		if (rc != 0)
+			__atomic_sub_fetch(&c->freeing, 1, __ATOMIC_RELAXED);
+		pthread_attr_destroy(&at);
+	}
+	if (rc != 0)
+		free(f);
+	return -rc;
+}
+
+void
+dg_snapshot_reap(struct dg_control *c, bool all)
+{
+	struct dg_snapshot *r;
+
+	while ((r = c->retired) != NULL &&
+	       (all || c->log_passed == NULL || c->log_passed(c->log_arg, r->log_pos))) {
+		c->retired = r->next_retired;
+		/*
+		 * Giving a large base back to the kernel takes long enough to stall the loop
+		 * that answers the control socket: on a thread of its own. At shutdown, here.
+		 */
+		if (all || r->filter == NULL || free_detached(c, r) != 0)
+			free_parts(r);
+	}
+	/* At shutdown nothing may still be freeing when the process tears down. */
+	while (all && __atomic_load_n(&c->freeing, __ATOMIC_ACQUIRE) > 0)
+		usleep(1000);
+}
+
+/*
+ * After a grace period: fold @p old's counters into the identifier totals; what @p now
+ * does not share is freed once the hit log has written the records that point into it.
+ */
 static void
 retire(struct dg_control *c, struct dg_snapshot *old, const struct dg_snapshot *now)
 {
+	struct dg_snapshot **tail = &c->retired;
+
 	if (old == NULL)
 		return;
 	for (uint32_t id = 0; old->filter != NULL && id <= old->n_idents; id++) {
-		const char *text = DG_IDENT_NONE;
 		uint64_t h = ident_hits(c, old, id);
+		const char *text = h > 0 ? ident_text(old, id) : NULL;
+		struct dg_ident_meta *e;
 
-		if (h > 0 && (id == 0 || dg_filter_ident(old->filter, id, &text, NULL) == 0))
-			total_add(c, text, h);
+		/* a figure that finds no room is lost; the appliance goes on */
+		if (text != NULL && (e = dg_idents_get(c->idents, text, true)) != NULL)
+			e->hits += h;
 	}
-	if (now == NULL || old->filter != now->filter)
-		dg_filter_free(old->filter);
-	if (now == NULL || old->optout != now->optout)
-		dg_optout_free(old->optout);
+	if (now != NULL && old->filter == now->filter)
+		old->filter = NULL;
+	if (now != NULL && old->delta == now->delta)
+		old->delta = NULL;
+	if (now != NULL && old->optout == now->optout)
+		old->optout = NULL;
+	if (now != NULL && old->quar_prefixes == now->quar_prefixes)
+		old->quar_prefixes = NULL;
+	if (now != NULL && old->quarantine == now->quarantine)
+		old->quarantine = NULL;
+	if (now != NULL && old->respip == now->respip)
+		old->respip = NULL;
 	free(old->hits);
-	free(old);
-}
-
-struct idmeta_walk {
-	struct dg_control *c;
-	const struct dg_entry_meta *last;
-	size_t last_i;
-};
-
-static int
-idmeta_cb(const uint8_t *wire, uint8_t len, enum dg_match_mode pos,
-	  const struct dg_entry_meta *m, void *arg)
-{
-	struct idmeta_walk *w = arg;
-	struct dg_control *c = w->c;
-	size_t i;
-
-	(void)wire;
-	(void)len;
-	(void)pos;
-	if (m->identifier == NULL || m->action == DG_ACTION_ALLOW)
-		return 0;
-	if (m == w->last) {
-		i = w->last_i;
-	} else {
-		for (i = 0; i < c->n_idmeta && strcmp(c->idmeta[i].identifier, m->identifier); i++)
-			;
-		if (i == c->n_idmeta)
-			return 0;
-		w->last = m;
-		w->last_i = i;
-	}
-	if (m->category != NULL)
-		c->idmeta[i].category = m->category;
-	if (m->start_day < c->idmeta[i].start_day)
-		c->idmeta[i].start_day = m->start_day;
-	if (m->end_day > c->idmeta[i].end_day || c->idmeta[i].end_day == 0)
-		c->idmeta[i].end_day = m->end_day;
-	return 0;
-}
-
-/* Identifier, category, FQDN count and dates of the new filter, for history and reports. */
-static void
-refresh_idmeta(struct dg_control *c, const struct dg_filter *f)
-{
-	struct dg_filter_info fi = { 0 };
-	struct idmeta_walk w = { c, NULL, 0 };
-
-	free(c->idmeta);
-	c->idmeta = NULL;
-	c->n_idmeta = 0;
-	if (f == NULL)
-		return;
-	dg_filter_info(f, &fi);
-	c->idmeta = calloc(fi.idents + 1, sizeof(*c->idmeta));
-	if (c->idmeta == NULL)
-		return;
-	for (uint32_t id = 1; id <= fi.idents; id++) {
-		struct dg_ident_meta *m = &c->idmeta[c->n_idmeta];
-
-		if (dg_filter_ident(f, id, &m->identifier, &m->fqdns) == 0) {
-			m->start_day = UINT32_MAX;
-			c->n_idmeta++;
-		}
-	}
-	dg_filter_walk(f, idmeta_cb, &w);
-	for (size_t i = 0; i < c->n_idmeta; i++)
-		if (c->idmeta[i].start_day == UINT32_MAX)
-			c->idmeta[i].start_day = 0;
+	old->hits = NULL;
+	if (c->log_mark != NULL)
+		c->log_mark(c->log_arg, old->log_pos);
+	while (*tail != NULL)
+		tail = &(*tail)->next_retired;
+	old->next_retired = NULL;
+	*tail = old;
+	dg_snapshot_reap(c, false);
 }
 
 const char *
 dg_snapshot_ident_category(const struct dg_control *c, const char *ident)
 {
-	for (size_t i = 0; i < c->n_idmeta; i++)
-		if (strcmp(c->idmeta[i].identifier, ident) == 0)
-			return c->idmeta[i].category;
-	return NULL;
+	const struct dg_ident_meta *e = dg_idents_get(c->idents, ident, false);
+
+	return e != NULL ? e->category : NULL;
 }
 
-/* One atomic store, then wait until every worker has passed a quiescent point. */
-static void
-publish(struct dg_control *c, struct dg_snapshot *s)
+int
+dg_snapshot_publish(struct dg_control *c, struct dg_filter *base, struct dg_filter *delta,
+		    struct dg_optout *optout)
 {
-	struct dg_snapshot *old = c->app->snap;
+	struct dg_snapshot *old = c->app->snap, *s = snapshot_new(c, base, delta, optout);
 
+	if (s == NULL)
+		return -ENOMEM;
+	c->quar_staged = false; /* the new snapshot owns what was staged */
+	c->quar_next = NULL;
+	c->quar_next_prefixes = NULL;
+	if (c->respip_staged) {
+		c->respip_rep = c->respip_rep_next;
+		c->respip_staged = false;
+		c->respip_next = NULL;
+	}
 	__atomic_store_n(&c->app->snap, s, __ATOMIC_RELEASE);
 	if (c->app->qsbr != NULL)
 		rte_rcu_qsbr_synchronize(c->app->qsbr, RTE_QSBR_THRID_INVALID);
-	/* Records in the hit log rings may point into the old snapshot: write them first. */
-	if (c->before_free != NULL)
-		c->before_free(c->before_free_arg);
 	c->generation = s->generation;
-	if (old == NULL || old->filter != s->filter)
-		refresh_idmeta(c, s->filter);
+	c->meta_dirty = true;
 	retire(c, old, s);
-}
-
-int
-dg_snapshot_parse_list_opts(const char *text, struct dg_list_opts *o, char *buf, size_t buflen,
-			    char *err, size_t errlen)
-{
-	char *save = NULL, *tok;
-
-	if (strlen(text) >= buflen)
-		return dg_errf(err, errlen, -EINVAL, "list options too long");
-	snprintf(buf, buflen, "%s", text);
-	for (tok = strtok_r(buf, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
-		char *v = strchr(tok, '=');
-		struct dg_entry_meta *m = &o->defaults;
-		int x;
-
-		if (v == NULL)
-			return dg_errf(err, errlen, -EINVAL, "list option '%s': expected key=value", tok);
-		*v++ = '\0';
-		if (strcmp(tok, "identifier") == 0 || strcmp(tok, "id") == 0) {
-			m->identifier = v;
-		} else if (strcmp(tok, "category") == 0) {
-			m->category = v;
-		} else if (strcmp(tok, "action") == 0) {
-			if ((x = dg_action_parse(v, strlen(v))) < 0)
-				return dg_errf(err, errlen, -EINVAL, "list option action: unknown '%s'", v);
-			m->action = (enum dg_action)x;
-		} else if (strcmp(tok, "mode") == 0 || strcmp(tok, "match") == 0) {
-			if ((x = dg_match_mode_parse(v, strlen(v))) < 0)
-				return dg_errf(err, errlen, -EINVAL, "list option mode: unknown '%s'", v);
-			o->mode = x;
-		} else if (strcmp(tok, "start") == 0 || strcmp(tok, "end") == 0) {
-			int end = tok[0] == 'e';
-
-			if (dg_list_parse_day(v, strlen(v), end ? UINT32_MAX : 0,
-					      end ? &m->end_day : &m->start_day) < 0)
-				return dg_errf(err, errlen, -EINVAL, "list option %s: expected YYYY-MM-DD, got '%s'",
-					    tok, v);
-		} else if (strcmp(tok, "sinkhole4") == 0 || strcmp(tok, "sinkhole6") == 0) {
-			struct dg_config_addr a;
-			int six = tok[8] == '6';
-
-			if (dg_config_parse_addr(v, &a) < 0 || a.family != (six ? 6 : 4))
-				return dg_errf(err, errlen, -EINVAL, "list option %s: bad address '%s'", tok, v);
-			if (six) {
-				memcpy(m->sinkhole6, a.addr, 16);
-				m->has_sinkhole6 = 1;
-			} else {
-				memcpy(m->sinkhole4, a.addr, 4);
-				m->has_sinkhole4 = 1;
-			}
-		} else {
-			return dg_errf(err, errlen, -EINVAL,
-				    "list option '%s': unknown (identifier, category, action, mode, start, end, sinkhole4, sinkhole6)",
-				    tok);
-		}
-	}
-	return 0;
-}
-
-/* Every configured list into a fresh builder, then the journal on top. */
-static int
-load_lists(struct dg_control *c, FILE *report, struct dg_filter_builder **out, char *err,
-	   size_t len)
-{
-	const struct dg_config *cfg = &c->app->cfg;
-	struct dg_filter_builder *b;
-	int rc = dg_filter_builder_create(&b, 0);
-
-	if (rc < 0)
-		return dg_errf(err, len, rc, "out of memory");
-	for (unsigned int i = 0; i < cfg->n_lists; i++) {
-		const struct dg_config_list *l = &cfg->lists[i];
-		struct dg_list_opts o;
-		char buf[DG_CONFIG_TEXT_MAX];
-
-		dg_list_opts_init(&o);
-		o.strict = cfg->strict;
-		o.report = report;
-		rc = dg_snapshot_parse_list_opts(l->opts, &o, buf, sizeof(buf), err, len);
-		if (rc < 0) {
-			char why[256];
-
-			snprintf(why, sizeof(why), "%s", err);
-			rc = dg_errf(err, len, rc, "%s:%u: %s", cfg->path, l->line, why);
-			break;
-		}
-		rc = dg_lists_load(b, l->path, (enum dg_list_format)dg_list_format_parse(l->format),
-				   &o, &c->reports[i]);
-		if (rc < 0) {
-			rc = dg_errf(err, len, rc, "%s:%u: list %s: %s%s", cfg->path, l->line, l->path,
-				  strerror(-rc), rc == -EINVAL && cfg->strict ?
-				  " (strict: a line was rejected, see above)" : "");
-			break;
-		}
-	}
-	for (size_t i = 0; rc == 0 && i < c->n_journal; i++) {
-		const struct dg_journal_op *op = &c->journal[i];
-		struct dg_entry_meta m = op->meta;
-		int r;
-
-		/* The journal array moves when it grows: point at its strings only now. */
-		m.identifier = op->identifier[0] ? op->identifier : NULL;
-		m.category = op->category[0] ? op->category : NULL;
-		r = op->del ? dg_filter_builder_del(b, &op->name, m.mode, NULL) :
-			      dg_filter_builder_add(b, &op->name, &m);
-
-		if (r < 0)
-			rc = dg_errf(err, len, r, "replaying a runtime change: %s", strerror(-r));
-	}
-	if (rc < 0) {
-		dg_filter_builder_free(b);
-		return rc;
-	}
-	c->n_reports = cfg->n_lists;
-	*out = b;
 	return 0;
 }
 
 int
-dg_snapshot_reload(struct dg_control *c, FILE *report, char *err, size_t len)
+dg_snapshot_delta_new(struct dg_control *c, struct dg_filter_builder **db)
 {
-	struct dg_filter_builder *b;
-	struct dg_filter *f;
-	struct dg_snapshot *s;
-	int rc = load_lists(c, report, &b, err, len);
+	int rc = dg_filter_builder_create(db, 0);
 
-	if (rc < 0)
-		goto failed;
-	rc = dg_filter_build(b, &f);
-	if (rc < 0) {
-		dg_filter_builder_free(b);
-		rc = dg_errf(err, len, rc, "building the snapshot: %s", strerror(-rc));
-		goto failed;
-	}
-	s = snapshot_new(c, f, c->app->snap ? c->app->snap->optout : NULL);
-	if (s == NULL) {
-		dg_filter_free(f);
-		dg_filter_builder_free(b);
-		rc = dg_errf(err, len, -ENOMEM, "out of memory");
-		goto failed;
-	}
-	publish(c, s);
-	dg_filter_builder_free(c->builder);
-	c->builder = b;
-	c->loaded_at = time(NULL);
-	c->reloads_ok++;
-	if (c->after_load != NULL)
-		c->after_load(c->after_load_arg);
-	return 0;
-failed:
-	c->reloads_failed++;
+	if (rc == 0)
+		dg_filter_builder_set_meta_fn(*db, dg_control_resolve_meta, &c->app->cfg);
 	return rc;
 }
 
+int
+dg_snapshot_delta_build(const struct dg_filter_builder *db, struct dg_filter **out)
+{
+	*out = NULL;
+	return dg_filter_builder_count(db) == 0 ? 0 : dg_filter_build(db, out);
+}
+
+/* The delta as the builder holds it now, published beside the serving base. */
 static int
-journal_push(struct dg_control *c, int del, const struct dg_name *name,
-	     const struct dg_entry_meta *meta)
+delta_publish(struct dg_control *c, char *err, size_t len)
 {
-	struct dg_journal_op *op;
+	const struct dg_snapshot *cur = c->app->snap;
+	struct dg_filter *d;
+	int rc = dg_snapshot_delta_build(c->delta_b, &d);
 
-	if (c->n_journal == c->cap_journal) {
-		size_t cap = c->cap_journal ? 2 * c->cap_journal : 16;
-		struct dg_journal_op *j = realloc(c->journal, cap * sizeof(*j));
+	if (rc < 0)
+		return dg_errf(err, len, rc, "building the delta: %s", strerror(-rc));
+	rc = dg_snapshot_publish(c, cur->filter, d, cur->optout);
+	if (rc < 0) {
+		dg_filter_free(d);
+		return dg_errf(err, len, rc, "out of memory");
+	}
+	return 0;
+}
 
-		if (j == NULL)
+/* Keep a change made during a full build, to make it again on the build's result. */
+static int
+pending_push(struct dg_control *c, const struct dg_pending *p)
+{
+	struct dg_pending *q;
+
+	if (c->build == NULL)
+		return 0;
+	if (c->n_pending == c->cap_pending) {
+		size_t cap = c->cap_pending ? 2 * c->cap_pending : 64;
+
+		q = realloc(c->pending, cap * sizeof(*q));
+		if (q == NULL)
 			return -ENOMEM;
-		c->journal = j;
-		c->cap_journal = cap;
+		c->pending = q;
+		c->cap_pending = cap;
 	}
-	op = &c->journal[c->n_journal++];
-	memset(op, 0, sizeof(*op));
-	op->del = del;
-	op->name = *name;
-	op->meta = *meta;
-	/* The journal outlives the caller's strings. */
-	snprintf(op->identifier, sizeof(op->identifier), "%s", meta->identifier ? meta->identifier : "");
-	snprintf(op->category, sizeof(op->category), "%s", meta->category ? meta->category : "");
-	op->meta.identifier = NULL;
-	op->meta.category = NULL;
-	return 0;
-}
-
-int
-dg_snapshot_change(struct dg_control *c, int del, const struct dg_name *name,
-		   const struct dg_entry_meta *meta, char *err, size_t len)
-{
-	struct dg_filter *f;
-	struct dg_snapshot *s;
-	int rc = del ? dg_filter_builder_del(c->builder, name, meta->mode, NULL) :
-		       dg_filter_builder_add(c->builder, name, meta);
-
-	if (rc < 0)
-		return dg_errf(err, len, rc, "%s", strerror(-rc));
-	if (del && rc == 0)
-		return dg_errf(err, len, -ENOENT, "no such entry");
-	if (journal_push(c, del, name, meta) < 0)
-		return dg_errf(err, len, -ENOMEM, "out of memory");
-	rc = dg_filter_build(c->builder, &f);
-	if (rc < 0)
-		return dg_errf(err, len, rc, "building the snapshot: %s", strerror(-rc));
-	s = snapshot_new(c, f, c->app->snap ? c->app->snap->optout : NULL);
-	if (s == NULL) {
-		dg_filter_free(f);
-		return dg_errf(err, len, -ENOMEM, "out of memory");
-	}
-	publish(c, s);
-	return 0;
-}
-
-int
-dg_snapshot_set_optout(struct dg_control *c, struct dg_optout *t)
-{
-	struct dg_snapshot *s = snapshot_new(c, c->app->snap ? c->app->snap->filter : NULL, t);
-
-	if (s == NULL) {
-		dg_optout_free(t);
+	q = &c->pending[c->n_pending];
+	*q = *p;
+	q->meta.identifier = p->meta.identifier ? strdup(p->meta.identifier) : NULL;
+	q->meta.category = p->meta.category ? strdup(p->meta.category) : NULL;
+	if ((p->meta.identifier && !q->meta.identifier) ||
+	    (p->meta.category && !q->meta.category)) {
+		free((char *)(uintptr_t)q->meta.identifier);
+		free((char *)(uintptr_t)q->meta.category);
 		return -ENOMEM;
 	}
-	/* The hit rows start again at zero: fold the old ones first (retire does). */
-	publish(c, s);
+	c->n_pending++;
 	return 0;
+}
+
+void
+dg_snapshot_pending_clear(struct dg_control *c)
+{
+	for (size_t i = 0; i < c->n_pending; i++) {
+		free((char *)(uintptr_t)c->pending[i].meta.identifier);
+		free((char *)(uintptr_t)c->pending[i].meta.category);
+	}
+	c->n_pending = 0;
+}
+
+/* A build that cannot keep a change made during it must not publish without it. */
+static void
+pending_lost(struct dg_control *c)
+{
+	fprintf(stderr, "dnsgate: out of memory keeping a change made during the build: its "
+		"result will be dropped\n");
+	c->pending_failed = true;
+}
+
+int
+dg_snapshot_apply(struct dg_control *c, const struct dg_snapshot_op *ops, size_t n,
+		  char *err, size_t len)
+{
+	const struct dg_filter *base = c->app->snap->filter;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		struct dg_pending p = { .feed = true, .del = ops[i].del, .name = *ops[i].name,
+					.meta = *ops[i].meta };
+
+		rc = dg_control_delta_feed(c->delta_b, base, ops[i].del, ops[i].name, ops[i].meta);
+		if (rc < 0)
+			return dg_errf(err, len, rc, "%s", strerror(-rc));
+		if (!c->pending_failed && pending_push(c, &p) < 0)
+			pending_lost(c);
+	}
+	rc = delta_publish(c, err, len);
+	if (rc < 0)
+		return rc;
+	c->feed_ops += n;
+	dg_snapshot_maybe_fold(c);
+	return 0;
+}
+
+/* An entry change on the delta, then a new snapshot with the same base and opt-out table. */
+static int
+change_entry(struct dg_control *c, const struct dg_journal_op *op, char *err, size_t len)
+{
+	struct dg_pending p = { .jidx = dg_journal_count(c->journal) - 1 };
+	int rc;
+
+	if (!c->pending_failed && pending_push(c, &p) < 0)
+		pending_lost(c);
+	rc = dg_control_delta_change(c->delta_b, c->app->snap->filter, op);
+	if (rc < 0)
+		return dg_errf(err, len, rc, "%s", strerror(-rc));
+	return delta_publish(c, err, len);
+}
+
+/* An opt-out change: a new table, the filter stays. */
+static int
+change_optout(struct dg_control *c, const struct dg_journal_op *op, struct dg_optout **t,
+	      char *err, size_t len)
+{
+	const struct dg_optout *cur = c->app->snap->optout;
+	int rc = op->kind == DG_JOURNAL_OPTOUT_ADD ? dg_optout_with_added(cur, &op->prefix, t) :
+						     dg_optout_with_deleted(cur, &op->prefix, t);
+
+	if (rc == -EEXIST)
+		return dg_errf(err, len, rc, "prefix already opted out");
+	if (rc == -ENOENT)
+		return dg_errf(err, len, rc, "prefix not opted out");
+	if (rc < 0)
+		return dg_errf(err, len, rc, "%s", strerror(-rc));
+	return 0;
+}
+
+/* A quarantine change: a new prefix table beside the same policy, the filter stays. */
+static int
+change_quarantine(struct dg_control *c, const struct dg_journal_op *op, char *err, size_t len)
+{
+	const struct dg_snapshot *s = c->app->snap;
+	struct dg_optout *t = NULL;
+	int rc;
+
+	if (s->quarantine == NULL)
+		return dg_errf(err, len, -EAGAIN, "no quarantine policy yet (first build running)");
+	rc = op->kind == DG_JOURNAL_QUARANTINE_ADD ?
+		dg_optout_with_added(s->quar_prefixes, &op->prefix, &t) :
+		dg_optout_with_deleted(s->quar_prefixes, &op->prefix, &t);
+	if (rc == -EEXIST)
+		return dg_errf(err, len, rc, "prefix already quarantined");
+	if (rc == -ENOENT)
+		return dg_errf(err, len, rc, "prefix not quarantined");
+	if (rc < 0)
+		return dg_errf(err, len, rc, "%s", strerror(-rc));
+	/* durable before it serves and before it is acknowledged */
+	rc = dg_journal_append(c->journal, op, err, len);
+	if (rc < 0) {
+		dg_optout_free(t);
+		return rc;
+	}
+	dg_snapshot_quarantine_stage(c, s->quarantine, t);
+	rc = dg_snapshot_publish(c, s->filter, s->delta, s->optout);
+	if (rc < 0) {
+		dg_snapshot_quarantine_unstage(c);
+		return dg_errf(err, len, rc, "journaled, but not serving (out of memory): the "
+			       "next reload or start applies it");
+	}
+	return 0;
+}
+
+/* Would a delete of @p op remove a policy? Asked of the layer that decides the name. */
+static int
+del_finds(const struct dg_control *c, const struct dg_journal_op *op)
+{
+	const struct dg_snapshot *s = c->app->snap;
+	struct dg_filter_policy pol[DG_FILTER_POLICIES_MAX];
+	const struct dg_filter *f = s->filter;
+	int n;
+
+	if (dg_filter_builder_has(c->delta_b, &op->name) == 1)
+		f = s->delta;
+	n = f != NULL ? dg_filter_get(f, &op->name, pol, DG_FILTER_POLICIES_MAX) : 0;
+	for (int i = 0; i < n && i < DG_FILTER_POLICIES_MAX; i++)
+		if (op->meta.mode == DG_MATCH_SUBTREE || pol[i].pos == op->meta.mode)
+			return 1;
+	return 0;
+}
+
+int
+dg_snapshot_change(struct dg_control *c, const struct dg_journal_op *op, char *err,
+		   size_t len)
+{
+	struct dg_optout *t = NULL;
+	char why[DG_CONFIG_ERR_MAX];
+	int rc;
+
+	switch (op->kind) {
+	case DG_JOURNAL_ADD:
+	case DG_JOURNAL_DEL:
+		if (op->kind == DG_JOURNAL_ADD && op->meta.end_day < op->meta.start_day)
+			return dg_errf(err, len, -EINVAL, "end date before start date");
+		/* Only a del that removes something is journaled. */
+		if (op->kind == DG_JOURNAL_DEL && !del_finds(c, op))
+			return dg_errf(err, len, -ENOENT, "no such entry");
+		/* durable before it serves and before it is acknowledged */
+		rc = dg_journal_append(c->journal, op, err, len);
+		if (rc < 0)
+			return rc;
+		rc = change_entry(c, op, why, sizeof(why));
+		if (rc < 0)
+			return dg_errf(err, len, rc, "journaled, but not serving (%s): the next "
+				       "reload or start applies it", why);
+		return 0;
+	case DG_JOURNAL_QUARANTINE_ADD:
+	case DG_JOURNAL_QUARANTINE_DEL:
+		return change_quarantine(c, op, err, len);
+	default:
+		rc = change_optout(c, op, &t, err, len);
+		if (rc == 0)
+			rc = dg_journal_append(c->journal, op, err, len);
+		if (rc == 0 && dg_snapshot_publish(c, c->app->snap->filter, c->app->snap->delta,
+						   t) < 0)
+			rc = dg_errf(err, len, -ENOMEM, "out of memory");
+		if (rc < 0)
+			dg_optout_free(t);
+		return rc;
+	}
 }
 
 const struct dg_snapshot *
@@ -418,69 +477,80 @@ dg_snapshot_current(const struct dg_control *c)
 	return c->app->snap;
 }
 
+size_t
+dg_snapshot_delta_names(const struct dg_control *c)
+{
+	return c->delta_b != NULL ? dg_filter_builder_count(c->delta_b) : 0;
+}
+
+uint64_t
+dg_snapshot_active(const struct dg_control *c)
+{
+	const struct dg_snapshot *s = c->app->snap;
+
+	if (s->filter == NULL)
+		return 0;
+	return dg_control_count_active(s->filter, c->base_active, s->delta, c->app->today);
+}
+
 void
 dg_snapshot_ident_totals(struct dg_control *c, void (*cb)(const char *, uint64_t, void *),
 			 void *arg)
 {
 	const struct dg_snapshot *s = c->app->snap;
-	size_t n = c->n_totals;
-	struct dg_ident_total *t = malloc((n + (s ? s->n_idents : 0) + 1) * sizeof(*t));
+	size_t n;
+	uint64_t *live;
 
-	if (t == NULL)
-		return;
-	if (n > 0)
-		memcpy(t, c->totals, n * sizeof(*t));
 	/* The serving snapshot's rows on top of the retired totals, merged by name. */
 	for (uint32_t id = 0; s != NULL && s->filter != NULL && id <= s->n_idents; id++) {
-		const char *text = DG_IDENT_NONE;
+		const char *text = ident_hits(c, s, id) > 0 ? ident_text(s, id) : NULL;
+
+		if (text != NULL)
+			dg_idents_get(c->idents, text, true);
+	}
+	n = dg_idents_count(c->idents);
+	live = calloc(n + 1, sizeof(*live));
+	if (live == NULL)
+		return;
+	for (uint32_t id = 0; s != NULL && s->filter != NULL && id <= s->n_idents; id++) {
 		uint64_t h = ident_hits(c, s, id);
-		size_t i;
+		const char *text = h > 0 ? ident_text(s, id) : NULL;
+		struct dg_ident_meta *e;
 
-		if (h == 0 || (id > 0 && dg_filter_ident(s->filter, id, &text, NULL) != 0))
-			continue;
-		for (i = 0; i < n && strcmp(t[i].identifier, text) != 0; i++)
-			;
-		if (i == n)
-			t[n++] = (struct dg_ident_total){ .identifier = (char *)(uintptr_t)text };
-		t[i].hits += h;
+		if (text != NULL && (e = dg_idents_get(c->idents, text, false)) != NULL)
+			live[e - dg_idents_at(c->idents, 0)] += h;
 	}
-	for (size_t i = 0; i < n; i++)
-		cb(t[i].identifier, t[i].hits, arg);
-	free(t);
-}
+	for (size_t i = 0; i < n; i++) {
+		const struct dg_ident_meta *e = dg_idents_at(c->idents, i);
 
-int
-dg_snapshot_init(struct dg_control *c, struct dg_app *app, char *err, size_t len)
-{
-	struct dg_optout *t = NULL;
-	int rc;
-
-	memset(c, 0, sizeof(*c));
-	c->app = app;
-	if (app->cfg.optout_file[0] != '\0') {
-		rc = dg_optout_load(app->cfg.optout_file, &t, err, len);
-		if (rc < 0)
-			return rc;
+		if (e->hits + live[i] > 0)
+			cb(e->identifier, e->hits + live[i], arg);
 	}
-	app->snap = snapshot_new(c, NULL, t);
-	if (app->snap == NULL) {
-		dg_optout_free(t);
-		return dg_errf(err, len, -ENOMEM, "out of memory");
-	}
-	c->generation = app->snap->generation;
-	return dg_snapshot_reload(c, stderr, err, len);
+	free(live);
 }
 
 void
 dg_snapshot_fini(struct dg_control *c)
 {
-	retire(c, c->app->snap, NULL);
+	if (c->build != NULL) {
+		dg_build_join(c->build);
+		free(c->build);
+		c->build = NULL;
+	}
+	dg_snapshot_quarantine_unstage(c);
+	dg_snapshot_respip_unstage(c);
+	if (c->app->snap != NULL)
+		retire(c, c->app->snap, NULL);
 	c->app->snap = NULL;
-	free(c->idmeta);
-	dg_filter_builder_free(c->builder);
-	for (size_t i = 0; i < c->n_totals; i++)
-		free(c->totals[i].identifier);
-	free(c->totals);
-	free(c->journal);
-	c->builder = NULL;
+	dg_snapshot_reap(c, true); /* the hit log has stopped */
+	dg_snapshot_pending_clear(c);
+	free(c->pending);
+	dg_filter_builder_free(c->delta_b);
+	dg_journal_close(c->journal);
+	dg_idents_free(c->idents);
+	dg_idents_free(c->base_meta);
+	for (unsigned int i = 0; i < DG_CONFIG_MAX_LISTS; i++)
+		dg_list_rejects_free(c->rejects[i]);
+	c->delta_b = NULL;
+	c->pending = NULL;
 }

@@ -11,6 +11,7 @@
 
 #include "dg_app.h"
 #include "dg_filtering.h"
+#include "dg_frag.h"
 
 /* TX buffer error callback: the NIC refused these; count and free them. */
 static void
@@ -55,6 +56,37 @@ send_burst(struct dg_app *app, struct dg_worker *wk, uint16_t out, struct rte_mb
 	dg_cnt_add(&wk->cnt[out].tx, sent);
 }
 
+/*
+ * Overload sheds inspection, not frames: is this subscriber-side queue behind? A full
+ * burst with the threshold descriptor filled (or, where the PMD cannot tell, enough full
+ * bursts back to back) starts an episode; a short burst (the queue drained) ends it.
+ */
+static inline bool
+behind(const struct dg_app *app, struct dg_worker *wk, struct dg_rxq *rq, uint16_t n,
+       uint16_t burst, uint64_t now)
+{
+	if (n < burst) {
+		rq->full_run = 0;
+		if (unlikely(rq->shedding)) {
+			rq->shedding = 0;
+			dg_cnt_add(&wk->cyc.shed_tsc, now - rq->shed_since);
+		}
+		return false;
+	}
+	rq->full_run += n;
+	if (likely(!rq->shedding)) {
+		if (rq->desc_status ?
+		    rte_eth_rx_descriptor_status(app->ports[rq->port].id, rq->queue, rq->behind_at) !=
+			    RTE_ETH_RX_DESC_DONE :
+		    rq->full_run < rq->behind_at)
+			return false;
+		rq->shedding = 1;
+		rq->shed_since = now;
+		dg_cnt_add(&wk->cyc.shed_episodes, 1);
+	}
+	return true;
+}
+
 int
 dg_worker_main(void *arg)
 {
@@ -62,8 +94,9 @@ dg_worker_main(void *arg)
 	struct dg_worker *wk = NULL;
 	struct rte_mbuf *pkts[DG_CONFIG_BURST_MAX];
 	const uint16_t burst = (uint16_t)app->cfg.burst;
-	uint64_t drain_tsc, last_drain;
+	uint64_t drain_tsc, last_drain, last_expire;
 	const bool inspect = app->cfg.inspect;
+	const bool resp = inspect && app->dcfg.responses;
 	struct dg_burst_out bo;
 
 	for (unsigned int w = 0; w < app->n_workers; w++)
@@ -78,18 +111,27 @@ dg_worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(app->qsbr, wk->index);
 	rte_rcu_qsbr_thread_online(app->qsbr, wk->index);
 	drain_tsc = (rte_get_tsc_hz() + US_PER_S - 1) / US_PER_S * DG_DRAIN_US;
-	last_drain = rte_rdtsc();
+	last_drain = last_expire = rte_rdtsc();
 	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
 		uint64_t now = rte_rdtsc(), got = 0;
 		bool short_burst = false;
 
+		dg_cnt_add(&wk->loops, 1); /* the watchdog's proof of life */
 		if (unlikely(now - last_drain > drain_tsc)) {
 			drain(app, wk);
 			last_drain = now;
 		}
+		/* Its own tick: short bursts drain early and would starve the one above. */
+		if (unlikely(now - last_expire > drain_tsc) && wk->reasm != NULL) {
+			dg_frag_expire(app, wk, now);
+			last_expire = now;
+		}
 		for (unsigned int r = 0; r < wk->n_rxq; r++) {
-			const struct dg_rxq *rq = &wk->rxq[r];
+			struct dg_rxq *rq = &wk->rxq[r];
 			uint16_t n = rte_eth_rx_burst(app->ports[rq->port].id, rq->queue, pkts, burst);
+			const bool sub = app->ports[rq->port].side == DG_SIDE_SUBSCRIBER && inspect;
+			const bool shedding = sub && rq->behind_at != 0 &&
+					      behind(app, wk, rq, n, burst, now);
 
 			if (n < burst)
 				short_burst = true;
@@ -97,7 +139,7 @@ dg_worker_main(void *arg)
 				continue;
 			dg_cnt_add(&wk->cnt[rq->port].rx, n);
 			got += n;
-			if (app->ports[rq->port].side == DG_SIDE_SUBSCRIBER && inspect) {
+			if (sub && !shedding) {
 				uint64_t t0 = rte_rdtsc();
 
 				dg_filtering_burst(app, wk, t0, rq->port, pkts, n, &bo);
@@ -105,6 +147,14 @@ dg_worker_main(void *arg)
 				send_burst(app, wk, app->ports[rq->port].peer, bo.fwd, bo.n_fwd);
 				send_burst(app, wk, rq->port, bo.ans, bo.n_ans);
 			} else {
+				if (shedding)
+					dg_cnt_add(&wk->cyc.shed, n);
+				if (wk->tcp != NULL &&
+				    app->ports[rq->port].side == DG_SIDE_NETWORK)
+					n = dg_filtering_net(app, wk, now, rq->port, resp, pkts,
+							     n);
+				if (resp && app->ports[rq->port].side == DG_SIDE_NETWORK)
+					n = dg_filtering_resp(app, wk, now, rq->port, pkts, n);
 				send_burst(app, wk, app->ports[rq->port].peer, pkts, n);
 			}
 		}
@@ -125,7 +175,12 @@ dg_worker_main(void *arg)
 			dg_cnt_add(&wk->cyc.busy_pkts, got);
 		}
 	}
+	if (wk->reasm != NULL)
+		dg_frag_flush(app, wk); /* nothing held is lost */
 	drain(app, wk);
+	for (unsigned int r = 0; r < wk->n_rxq; r++)
+		if (wk->rxq[r].shedding)
+			dg_cnt_add(&wk->cyc.shed_tsc, rte_rdtsc() - wk->rxq[r].shed_since);
 	rte_rcu_qsbr_thread_offline(app->qsbr, wk->index);
 	rte_rcu_qsbr_thread_unregister(app->qsbr, wk->index);
 	return 0;

@@ -24,18 +24,24 @@
 
 #include "dg_app.h"
 #include "dg_commands.h"
+#include "dg_counters.h"
+#include "dg_feeds.h"
 #include "dg_outputs.h"
+#include "dg_ctl_audit.h"
 #include "dg_ctl_server.h"
 #include "dg_snapshot.h"
 #include "dg_stats.h"
 #include "dg_telemetry.h"
+#include "dg_tz.h"
 
 enum { EXIT_CONFIG = 2 };
 
 static struct dg_app app;
 static struct dg_control control;
 static struct dg_ctl_server *ctl_server;
+static struct dg_ctl_audit *ctl_audit;
 static struct dg_outputs outputs;
+static struct dg_feeds feeds;
 static volatile sig_atomic_t rotate_requested;
 
 /* Is the destination one of the configured resolvers? (data path: a short scan) */
@@ -67,24 +73,25 @@ setup_filtering(char *err, size_t len)
 {
 	const struct dg_config *cfg = &app.cfg;
 	size_t sz;
+	int rc;
 
-	dg_pkt_cfg_init(&app.pkt_cfg);
-	app.pkt_cfg.vlan_max = (uint8_t)cfg->vlan_max;
-	app.pkt_cfg.min_src_port = (uint16_t)cfg->min_src_port;
-	app.pkt_cfg.dns_port = (uint16_t)cfg->dns_port;
+	dg_pkt_cfg_init(&app.dcfg.pkt);
+	app.dcfg.pkt.vlan_max = (uint8_t)cfg->vlan_max;
+	app.dcfg.pkt.min_src_port = (uint16_t)cfg->min_src_port;
+	app.dcfg.pkt.dns_port = (uint16_t)cfg->dns_port;
 	if (cfg->n_resolvers > 0) {
-		app.pkt_cfg.dst_filter = dst_is_resolver;
-		app.pkt_cfg.dst_filter_arg = &app.cfg;
+		app.dcfg.pkt.dst_filter = dst_is_resolver;
+		app.dcfg.pkt.dst_filter_arg = &app.cfg;
 	}
-	dg_answer_cfg_init(&app.answer_cfg);
-	app.answer_cfg.ttl = cfg->ttl;
-	app.answer_cfg.sinkhole4_set = cfg->sinkhole4_set;
-	memcpy(app.answer_cfg.sinkhole4, cfg->sinkhole4, 4);
-	app.answer_cfg.sinkhole6_set = cfg->sinkhole6_set;
-	memcpy(app.answer_cfg.sinkhole6, cfg->sinkhole6, 16);
-	app.answer_cfg.edns_udp_size = (uint16_t)cfg->edns_udp_size;
-	app.answer_cfg.ede = cfg->ede;
-	app.answer_cfg.ede_code = (uint16_t)cfg->ede_code;
+	dg_answer_cfg_init(&app.dcfg.answer);
+	app.dcfg.answer.ttl = cfg->ttl;
+	app.dcfg.answer.sinkhole4_set = cfg->sinkhole4_set;
+	memcpy(app.dcfg.answer.sinkhole4, cfg->sinkhole4, 4);
+	app.dcfg.answer.sinkhole6_set = cfg->sinkhole6_set;
+	memcpy(app.dcfg.answer.sinkhole6, cfg->sinkhole6, 16);
+	app.dcfg.answer.edns_udp_size = (uint16_t)cfg->edns_udp_size;
+	app.dcfg.answer.ede = cfg->ede;
+	app.dcfg.answer.ede_code = (uint16_t)cfg->ede_code;
 	if (cfg->soa.set) {
 		if (soa_name(&app.soa.owner, cfg->soa.zone, "zone", err, len) < 0 ||
 		    soa_name(&app.soa.mname, cfg->soa.mname, "mname", err, len) < 0 ||
@@ -96,16 +103,28 @@ setup_filtering(char *err, size_t len)
 		app.soa.expire = cfg->soa.expire;
 		app.soa.minimum = cfg->soa.minimum;
 		app.soa.ttl = cfg->ttl;
-		app.answer_cfg.soa = &app.soa;
+		app.dcfg.answer.soa = &app.soa;
 	}
-	app.today = (uint32_t)(time(NULL) / 86400);
+	app.dcfg.ede_text = cfg->ede_text;
+	/* Hit records feed the hit log and dnstap; samples only dnstap. */
+	app.dcfg.log = cfg->log_file[0] != '\0' || cfg->dnstap[0] != '\0';
+	app.dcfg.sample = cfg->dnstap[0] != '\0' ? cfg->dnstap_sample : 0;
+	app.dcfg.responses = cfg->responses;
+	app.today = (uint32_t)dg_tz_day((int64_t)time(NULL));
 	sz = rte_rcu_qsbr_get_memsize(app.n_workers);
 	app.qsbr = rte_zmalloc("dg_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (app.qsbr == NULL || rte_rcu_qsbr_init(app.qsbr, app.n_workers) != 0) {
 		snprintf(err, len, "cannot set up RCU for %u workers", app.n_workers);
 		return -ENOMEM;
 	}
-	return dg_snapshot_init(&control, &app, err, len);
+	/* The feeds' zone files, then the canary, are list sources from the first snapshot on. */
+	rc = dg_feeds_init(&feeds, &app, &control, err, len);
+	if (rc == 0)
+		rc = dg_intercept_init(&app, &control, err, len);
+	if (rc == 0)
+		rc = dg_snapshot_init(&control, &app, err, len);
+	control.feeds = &feeds;
+	return rc;
 }
 
 static int
@@ -115,9 +134,18 @@ setup_ctl(char *err, size_t len)
 	char why[256];
 	int rc;
 
+	if (app.cfg.ctl_audit[0] != '\0') {
+		rc = dg_ctl_audit_open(app.cfg.ctl_audit, &ctl_audit, why, sizeof(why));
+		if (rc < 0) {
+			snprintf(err, len, "%s: [ctl] audit: %s", app.cfg.path, why);
+			return rc;
+		}
+		control.audit = ctl_audit;
+	}
 	if (app.cfg.ctl_socket[0] == '\0')
 		return 0;
 	dg_ctl_server_conf_init(&c);
+	c.audit = ctl_audit;
 	c.path = app.cfg.ctl_socket;
 	c.mode = (mode_t)app.cfg.ctl_mode;
 	c.uid = app.cfg.ctl_uid < 0 ? DG_CTL_ID_NONE : (uid_t)app.cfg.ctl_uid;
@@ -125,6 +153,7 @@ setup_ctl(char *err, size_t len)
 	rc = dg_ctl_server_open(&c, &ctl_server, why, sizeof(why));
 	if (rc < 0)
 		snprintf(err, len, "%s: [ctl] socket %s: %s", app.cfg.path, c.path, why);
+	control.ctl = ctl_server;
 	return rc;
 }
 
@@ -132,43 +161,23 @@ static int
 setup_guards(char *err, size_t len)
 {
 	for (unsigned int w = 0; w < app.n_workers; w++) {
-		if (dg_guard_create(&app.workers[w]->guard, app.cfg.guard_slots, app.cfg.guard_rate,
-				    app.cfg.guard_burst, rte_get_tsc_hz()) < 0) {
+		/* RSS spreads a source's flows over the workers: each holds its share. */
+		if (dg_guard_create_share(&app.workers[w]->guard, app.cfg.guard_slots,
+					  app.cfg.guard_rate, app.cfg.guard_burst, rte_get_tsc_hz(),
+					  app.n_workers) < 0) {
 			snprintf(err, len, "cannot create the reflection guard");
+			return -ENOMEM;
+		}
+		app.workers[w]->dec.guard = app.workers[w]->guard;
+		if (app.cfg.inspect && app.cfg.tcp_flows > 0 &&
+		    dg_tcp_create(&app.workers[w]->tcp, app.cfg.tcp_flows,
+				  (uint64_t)app.cfg.tcp_idle * rte_get_tsc_hz()) < 0) {
+			snprintf(err, len, "cannot create the TCP/53 flow table (%u flows)",
+				 app.cfg.tcp_flows);
 			return -ENOMEM;
 		}
 	}
 	return 0;
-}
-
-static void
-print_ident(const char *ident, uint64_t hits, void *arg)
-{
-	fprintf(arg, "  %-32s %14" PRIu64 "\n", ident, hits);
-}
-
-static void
-filter_summary(FILE *out)
-{
-	struct dg_filter_counters t;
-	uint64_t filtered = 0;
-
-	dg_stats_filter_totals(&app, &t);
-	for (unsigned int a = 0; a < DG_ACTION_COUNT; a++)
-		if (a != DG_ACTION_ALLOW)
-			filtered += t.verdict[a];
-	fprintf(out, "dns queries %" PRIu64 " (opt-out %" PRIu64 " apart), filtered %" PRIu64
-		", answered %" PRIu64 "\n", t.queries, t.optout, filtered, t.answered);
-	fprintf(out, "verdicts:");
-	for (unsigned int a = 0; a < DG_ACTION_COUNT; a++)
-		fprintf(out, " %s %" PRIu64, dg_action_name(a), t.verdict[a]);
-	fprintf(out, "\nforwarded unchanged, by reason (non-zero):");
-	for (unsigned int r = 1; r < DG_FWD__MAX; r++)
-		if (t.fwd[r] > 0)
-			fprintf(out, " %s %" PRIu64, dg_fwd_reason_name(r), t.fwd[r]);
-	fprintf(out, "\nfiltered queries by identifier:\n");
-	dg_snapshot_ident_totals(&control, print_ident, out);
-	fflush(out);
 }
 
 static void
@@ -180,6 +189,7 @@ usage(FILE *out, const char *prog)
 		"  --run-for SEC         stop after SEC seconds ([mgmt] run_for)\n"
 		"  --idle-exit SEC       stop after SEC seconds without a received frame\n"
 		"  --stats-interval SEC  live counter line every SEC seconds, 0 = off\n"
+		"  --counters            list every counter (docs/counters.md) and exit\n"
 		"  --version, --help\n", prog);
 }
 
@@ -201,8 +211,14 @@ on_tick(void *arg)
 		rotate_requested = 0;
 		if (dg_outputs_rotate(&outputs) < 0 && outputs.log != NULL)
 			fprintf(stderr, "dnsgate: hit log rotation failed\n");
+		if (ctl_audit != NULL && dg_ctl_audit_reopen(ctl_audit) < 0)
+			fprintf(stderr, "dnsgate: audit log %s: reopen failed, writing to the old "
+				"file\n", dg_ctl_audit_path(ctl_audit));
 	}
 	dg_outputs_tick(&outputs);
+	dg_feeds_tick(&feeds);
+	dg_telemetry_tick();
+	dg_snapshot_tick(&control);
 }
 
 static void
@@ -222,6 +238,7 @@ parse_app_args(int argc, char **argv, const char **config, char overrides[][2][3
 		{ "idle-exit", required_argument, NULL, 'i' },
 		{ "stats-interval", required_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "counters", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -243,6 +260,7 @@ parse_app_args(int argc, char **argv, const char **config, char overrides[][2][3
 		case 'i': key = "idle_exit"; break;
 		case 's': key = "stats_interval"; break;
 		case 'V': printf("dnsgate %s\n", DG_VERSION); exit(0);
+		case 'C': dg_counters_list(stdout); exit(0);
 		case 'h': usage(stdout, argv[0]); exit(0);
 		default: usage(stderr, argv[0]); exit(EXIT_CONFIG);
 		}
@@ -286,6 +304,13 @@ main(int argc, char **argv)
 		}
 	}
 
+	/* Entry dates follow the operator's zone; the environment is written before the EAL
+	 * starts any thread. */
+	if (dg_tz_set(app.cfg.timezone, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dnsgate: [mgmt] timezone: %s\n", err);
+		return EXIT_CONFIG;
+	}
+
 	/* EAL: the command line's options first, then the config's. */
 	if (dd > 256) {
 		fprintf(stderr, "dnsgate: too many EAL options\n");
@@ -314,12 +339,15 @@ main(int argc, char **argv)
 		rc = setup_ctl(err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "dnsgate: %s\n", err);
+		dg_feeds_fini(&feeds);
 		rte_eal_cleanup();
 		return rc == -ENOMEM ? EXIT_FAILURE : EXIT_CONFIG;
 	}
 	rc = dg_ports_start(&app, err, sizeof(err));
 	if (rc == 0)
 		rc = setup_guards(err, sizeof(err));
+	if (rc == 0)
+		rc = dg_intercept_workers(&app, err, sizeof(err));
 	if (rc == 0)
 		rc = dg_outputs_init(&outputs, &app, &control, err, sizeof(err));
 	if (rc < 0) {
@@ -336,30 +364,46 @@ main(int argc, char **argv)
 		       app.ports[app.ports[i].peer].name);
 	fflush(stdout);
 
-	/* From now on every snapshot change drains the hit log first and records the load. */
-	control.before_free = dg_outputs_drain;
-	control.before_free_arg = &outputs;
+	/* From now on a retired snapshot waits for the hit log to write the records that
+	 * point into it; the first tick records the list metadata in the history. */
+	control.log_mark = dg_outputs_log_mark;
+	control.log_passed = dg_outputs_log_passed;
+	control.log_arg = &outputs;
 	control.after_load = after_load;
 	control.after_load_arg = &outputs;
 	control.outputs = &outputs;
-	dg_outputs_record_load(&outputs);
-	if (dg_telemetry_register(&app) < 0)
+	if (dg_counters_init(&control, ctl_server, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dnsgate: counter registry: %s\n", err);
+		rte_eal_cleanup();
+		return EXIT_FAILURE;
+	}
+	if (dg_telemetry_register() < 0)
 		fprintf(stderr, "dnsgate: telemetry commands not registered\n");
 	app.start_tsc = rte_rdtsc();
+	if (dg_outputs_start(&outputs) < 0)
+		fprintf(stderr, "dnsgate: the hit log thread did not start: the management core "
+			"drains the rings\n");
 	for (unsigned int w = 0; w < app.n_workers; w++)
 		rte_eal_remote_launch(dg_worker_main, &app, app.workers[w]->lcore);
+	if (dg_feeds_start(&feeds) < 0)
+		fprintf(stderr, "dnsgate: the feed client did not start: feeds stay as on disk\n");
 	dg_mgmt_loop(&app, ctl_server, dg_commands_handle, &control, on_tick, NULL);
+	dg_telemetry_stop();
 	rte_eal_mp_wait_lcore();
+	dg_snapshot_meta_flush(&control);
 	dg_outputs_fini(&outputs);
 
-	dg_mgmt_summary(&app, stdout);
-	if (app.cfg.inspect)
-		filter_summary(stdout);
+	dg_stats_summary(&app, stdout);
 	if (ctl_server != NULL)
 		dg_ctl_server_close(ctl_server);
+	dg_ctl_audit_close(ctl_audit);
+	dg_feeds_fini(&feeds);
 	dg_snapshot_fini(&control);
-	for (unsigned int w = 0; w < app.n_workers; w++)
+	dg_intercept_fini(&app);
+	for (unsigned int w = 0; w < app.n_workers; w++) {
 		dg_guard_free(app.workers[w]->guard);
+		dg_tcp_free(app.workers[w]->tcp);
+	}
 	dg_ports_close(&app);
 	rte_free(app.qsbr);
 	dg_config_free(&app.cfg);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ini.h>
 
+#include "config_pvt.h"
 #include "dg_config.h"
 #include "dg_err.h"
 
@@ -16,8 +18,11 @@ dg_config_defaults(struct dg_config *c)
 	c->burst = 32;
 	c->rx_desc = 1024;
 	c->tx_desc = 1024;
+	c->mtu = 1500;
 	c->stats_interval = 1;
 	c->inspect = true;
+	c->responses = true;
+	c->delta_fold = 65536;
 	c->ttl = 300;
 	c->edns_udp_size = 1232;
 	c->ede = true;
@@ -25,7 +30,13 @@ dg_config_defaults(struct dg_config *c)
 	c->dns_port = 53;
 	c->min_src_port = 1024;
 	c->vlan_max = 2;
+	c->frag_flows = 4096;
+	c->frag_timeout_ms = 100;
 	c->guard_rate = 1000;
+	c->tcp_flows = 4096;
+	c->shed = DG_CONFIG_SHED_AUTO;
+	c->shed_pct = 50;
+	c->tcp_idle = 30;
 	c->guard_burst = 200;
 	c->guard_slots = 65536;
 	c->ctl_mode = 0660;
@@ -34,6 +45,7 @@ dg_config_defaults(struct dg_config *c)
 	c->log_ring = 16384;
 	c->history_interval = 60;
 	c->prometheus_interval = 15;
+	snprintf(c->timezone, sizeof(c->timezone), "UTC");
 }
 
 void
@@ -54,31 +66,61 @@ struct load_ctx {
 	unsigned int err_line;
 };
 
+/* The first error found by the reader wins, as the handler's does. */
+static void
+line_error(struct load_ctx *ctx, const char *reason)
+{
+	if (ctx->rc != 0)
+		return;
+	ctx->rc = -EINVAL;
+	ctx->err_line = ctx->line;
+	snprintf(ctx->reason, sizeof(ctx->reason), "%s", reason);
+}
+
+/*
+ * One line for inih, byte by byte: fgets() cannot tell a NUL in the line from its end,
+ * and inih would silently cut the line there (or at its buffer size).
+ */
 static char *
 reader(char *buf, int size, void *stream)
 {
 	struct load_ctx *ctx = stream;
-	char *r = fgets(buf, size, ctx->f);
-	size_t n;
-	int ch;
+	int n = 0, ch = EOF;
+	bool nul = false;
 
-	if (r == NULL)
-		return NULL;
-	ctx->line++;
-	n = strlen(buf);
-	if (n > 0 && buf[n - 1] != '\n' && (ch = fgetc(ctx->f)) != EOF) {
-		/* inih would cut the line silently; an operator needs to know. */
-		while (ch != EOF && ch != '\n')
-			ch = fgetc(ctx->f);
-		if (ctx->rc == 0) {
-			ctx->rc = -EINVAL;
-			ctx->err_line = ctx->line;
-			snprintf(ctx->reason, sizeof(ctx->reason),
-				 "line longer than %d characters (split 'args' over several lines)",
-				 size - 3);
-		}
+	while (n < size - 1 && (ch = getc(ctx->f)) != EOF) {
+		buf[n++] = (char)ch;
+		nul |= ch == '\0';
+		if (ch == '\n')
+			break;
 	}
-	return r;
+	if (n == 0)
+		return NULL;
+	buf[n] = '\0';
+	ctx->line++;
+	/* Each [feed] header opens a feed: inih itself does not tell two sections apart. */
+	for (const char *p = buf; ctx->rc == 0; p++) {
+		if (*p == ' ' || *p == '\t')
+			continue;
+		if (strncmp(p, "[feed]", 6) == 0 &&
+		    dg_config_feed_open(ctx->c, ctx->line, ctx->reason, sizeof(ctx->reason)) < 0) {
+			ctx->rc = -E2BIG;
+			ctx->err_line = ctx->line;
+		}
+		break;
+	}
+	if (ch != '\n' && ch != EOF && (ch = getc(ctx->f)) != EOF) {
+		char why[96];
+
+		while (ch != EOF && ch != '\n')
+			ch = getc(ctx->f);
+		snprintf(why, sizeof(why),
+			 "line longer than %d characters (split 'args' over several lines)", size - 3);
+		line_error(ctx, why);
+	}
+	if (nul)
+		line_error(ctx, "NUL byte in line");
+	return buf;
 }
 
 static int
@@ -148,5 +190,12 @@ dg_config_validate(const struct dg_config *c, char *err, size_t len)
 					    c->path, a->line, dup);
 		}
 	}
-	return 0;
+	if (c->doh != DG_CONFIG_ENCDNS_OFF && c->doh_names[0] == '\0' &&
+	    c->doh_addresses[0] == '\0')
+		return dg_errf(err, len, -EINVAL, "%s: [intercept] doh needs doh_names or "
+			       "doh_addresses: nothing to tell DoH by", c->path);
+	if (c->encrypted_log && c->log_file[0] == '\0')
+		return dg_errf(err, len, -EINVAL, "%s: [intercept] encrypted_log needs a hit log "
+			       "([log] file)", c->path);
+	return config_feed_validate(c, err, len);
 }

@@ -84,8 +84,8 @@ dg_ctl_buf_error(const struct dg_ctl_buf *b)
  * @param argc    Receives the word count (>= 1 on success).
  * @param reason  On failure, a static reason text.
  * @return 0, or -EINVAL: empty request, line over DG_CTL_REQUEST_MAX - 1 bytes,
- *         NUL or other control byte, unterminated quote, text right after a closing
- *         quote, more than @p max words.
+ *         NUL or other control byte, unterminated quote, more than @p max words.
+ *         (Text right after a closing quote continues the word: `a"b c"d` is `ab cd`.)
  */
 int dg_ctl_parse(char *line, size_t len, char **argv, int max, int *argc,
 	const char **reason);
@@ -110,11 +110,16 @@ enum dg_ctl_cmd_id {
 	DG_CTL_CMD_DEL,
 	DG_CTL_CMD_LOOKUP,
 	DG_CTL_CMD_ENTRIES,
+	DG_CTL_CMD_REJECTS,
 	DG_CTL_CMD_OPTOUT_ADD,
 	DG_CTL_CMD_OPTOUT_DEL,
 	DG_CTL_CMD_OPTOUT_LIST,
 	DG_CTL_CMD_LOG_ROTATE,
+	DG_CTL_CMD_AUDIT,
 	DG_CTL_CMD_VERSION,
+	DG_CTL_CMD_QUARANTINE_ADD,
+	DG_CTL_CMD_QUARANTINE_DEL,
+	DG_CTL_CMD_QUARANTINE_LIST,
 	DG_CTL_CMD_COUNT,
 };
 
@@ -122,6 +127,7 @@ enum dg_ctl_cmd_id {
 enum dg_ctl_cmd_flag {
 	DG_CTL_CMD_F_JSON = 1u << 0,   /**< takes an optional `--json` as its first argument */
 	DG_CTL_CMD_F_KV = 1u << 1,     /**< arguments after the first are `key=value` */
+	DG_CTL_CMD_F_CHANGE = 1u << 2, /**< changes the appliance: recorded in the audit log */
 };
 
 /** One command: its words, argument count and usage, shared by client and server. */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dg_err.h"
+#include "dg_ctl_audit.h"
 #include "dg_ctl_server.h"
 
 /* Connections admitted per poll call, so a connect storm cannot starve the loop. */
@@ -40,6 +41,9 @@ struct client {
 	size_t head_off;
 	struct dg_ctl_buf body;
 	size_t body_off;
+	uint64_t pending;               /* token of a request waiting for its answer, 0 = none */
+	char pending_line[DG_CTL_REQUEST_MAX + 1]; /* its words, for the audit record */
+	size_t pending_len;
 };
 
 struct dg_ctl_server {
@@ -52,6 +56,8 @@ struct dg_ctl_server {
 	struct client **clients;        /* conf.max_clients slots, NULL = free */
 	struct pollfd *pfd;             /* listener + one per slot */
 	struct dg_ctl_server_stats st;
+	uint64_t next_token;
+	unsigned int npending;
 };
 
 static uint64_t
@@ -253,6 +259,8 @@ client_free(struct dg_ctl_server *s, unsigned int slot)
 {
 	struct client *c = s->clients[slot];
 
+	if (c->pending != 0)
+		s->npending--;
 	close(c->fd);
 	dg_ctl_buf_fini(&c->body);
 	free(c);
@@ -336,6 +344,34 @@ clean_reason(char *r)
 			*r = ' ';
 }
 
+/* A change is recorded with the answer it gets, before that answer is queued. */
+static void
+audit(struct dg_ctl_server *s, struct client *c, int argc, char **argv, int ret,
+	const char *reason)
+{
+	struct dg_ctl_audit_record r = {
+		.pid = c->pid, .uid = c->uid, .gid = c->gid, .argc = argc, .argv = argv,
+		.rc = ret, .reason = reason,
+	};
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &r.time);
+	rc = dg_ctl_audit_write(s->conf.audit, &r);
+	if (rc < 0 && ret == 0)
+		dg_ctl_buf_printf(&c->body, "warning: not recorded in the audit log: %s\n",
+			strerror(-rc));
+}
+
+static bool
+is_change(int argc, char **argv)
+{
+	const struct dg_ctl_cmd *cmd;
+	char r[8];
+
+	return dg_ctl_cmd_check(argc, argv, &cmd, NULL, NULL, r, sizeof(r)) == 0 &&
+		(cmd->flags & DG_CTL_CMD_F_CHANGE);
+}
+
 static void
 serve_line(struct dg_ctl_server *s, struct client *c, size_t linelen,
 	dg_ctl_handler_t fn, void *ctx)
@@ -344,11 +380,15 @@ serve_line(struct dg_ctl_server *s, struct client *c, size_t linelen,
 	char reason[DG_CTL_REASON_MAX];
 	struct dg_ctl_request req;
 	const char *why;
+	bool change;
 	int argc, ret;
 
 	s->st.requests++;
 	dg_ctl_buf_reset(&c->body);
 	c->body_off = 0;
+	/* kept as received (the parse splits it in place), for a pending request's audit */
+	memcpy(c->pending_line, c->in, linelen);
+	c->pending_len = linelen;
 	if (dg_ctl_parse(c->in, linelen, argv, DG_CTL_ARGS_MAX, &argc, &why) != 0) {
 		queue_err(c, why);
 		return;
@@ -359,18 +399,32 @@ serve_line(struct dg_ctl_server *s, struct client *c, size_t linelen,
 	req.pid = c->pid;
 	req.uid = c->uid;
 	req.gid = c->gid;
+	req.token = ++s->next_token;
 	reason[0] = '\0';
+	/* checked on the words as received, before the handler sees them */
+	change = s->conf.audit != NULL && is_change(argc, argv);
 	ret = fn(ctx, &req, &c->body, reason, sizeof(reason));
+	if (ret == DG_CTL_PENDING) {
+		/* the answer comes with dg_ctl_server_complete(); no time limit meanwhile */
+		c->pending = req.token;
+		s->npending++;
+		dg_ctl_buf_reset(&c->body);
+		return;
+	}
+	if (ret >= 0 && dg_ctl_buf_error(&c->body) != 0) {
+		ret = dg_ctl_buf_error(&c->body);
+		snprintf(reason, sizeof(reason), "%s", ret == -ENOBUFS ?
+			"response too large" : "out of memory");
+	}
 	if (ret < 0) {
 		if (reason[0] == '\0')
 			snprintf(reason, sizeof(reason), "%s", strerror(-ret));
 		clean_reason(reason);
-		queue_err(c, reason);
-		return;
 	}
-	if (dg_ctl_buf_error(&c->body) != 0) {
-		queue_err(c, dg_ctl_buf_error(&c->body) == -ENOBUFS ?
-			"response too large" : "out of memory");
+	if (change)
+		audit(s, c, argc, argv, ret < 0 ? ret : 0, reason);
+	if (ret < 0) {
+		queue_err(c, reason);
 		return;
 	}
 	c->head_len = (size_t)snprintf(c->head, sizeof(c->head), "OK %zu\n", c->body.len);
@@ -391,9 +445,13 @@ flush_out(struct client *c)
 		mh.msg_iov = iov;
 		iov[0].iov_base = c->head + c->head_off;
 		iov[0].iov_len = c->head_len - c->head_off;
-		iov[1].iov_base = c->body.data + c->body_off;
-		iov[1].iov_len = c->body.len - c->body_off;
-		mh.msg_iovlen = iov[1].iov_len > 0 ? 2 : 1;
+		mh.msg_iovlen = 1;
+		/* An ERR has no body, and maybe no body storage yet (data NULL). */
+		if (c->body_off < c->body.len) {
+			iov[1].iov_base = c->body.data + c->body_off;
+			iov[1].iov_len = c->body.len - c->body_off;
+			mh.msg_iovlen = 2;
+		}
 		n = sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
@@ -424,23 +482,26 @@ read_in(struct client *c)
 	return true;
 }
 
-/* Serve what is complete, flush, repeat. @return requests served, or -1 to drop. */
+/*
+ * Serve what is complete, flush, repeat. *served counts the requests handled, also when
+ * the client is then dropped. @return 0, or -1 to drop the client.
+ */
 static int
 client_step(struct dg_ctl_server *s, struct client *c, uint64_t now, bool readable,
-	dg_ctl_handler_t fn, void *ctx)
+	dg_ctl_handler_t fn, void *ctx, int *served)
 {
-	int served = 0;
 	char *nl;
 	size_t linelen;
 
+	*served = 0;
 	for (;;) {
 		if (!flush_out(c))
 			return -1;
-		if (output_pending(c))
+		if (output_pending(c) || c->pending != 0)
 			break;
 		if (c->closing)
 			return -1;
-		if (served > 0 || c->head_len > 0) {
+		if (*served > 0 || c->head_len > 0) {
 			/* The previous response is fully read: the clock restarts. */
 			c->deadline = now + s->conf.timeout_ms;
 			c->head_len = c->head_off = 0;
@@ -450,7 +511,7 @@ client_step(struct dg_ctl_server *s, struct client *c, uint64_t now, bool readab
 			if (c->body.cap > 65536)
 				dg_ctl_buf_fini(&c->body);
 		}
-		if (served == REQ_BURST)
+		if (*served == REQ_BURST)
 			break;
 		if (readable && !c->eof && !read_in(c))
 			return -1;
@@ -475,9 +536,16 @@ client_step(struct dg_ctl_server *s, struct client *c, uint64_t now, bool readab
 		}
 		linelen = (size_t)(nl - c->in);
 		serve_line(s, c, linelen, fn, ctx);
-		served++;
+		(*served)++;
 		c->in_len -= linelen + 1;
 		memmove(c->in, nl + 1, c->in_len);
+	}
+	if (c->pending != 0) {
+		/* waiting for work to finish: no deadline; a client that left is dropped */
+		if (readable && !read_in(c))
+			return -1;
+		c->deadline = now + s->conf.timeout_ms;
+		return 0;
 	}
 	if (now >= c->deadline) {
 		s->st.timeouts++;
@@ -489,18 +557,15 @@ client_step(struct dg_ctl_server *s, struct client *c, uint64_t now, bool readab
 		}
 		return -1;
 	}
-	return served;
+	return 0;
 }
 
-int
-dg_ctl_server_poll(struct dg_ctl_server *s, dg_ctl_handler_t fn, void *ctx)
+/* The listening socket and each client's wanted event; @return clients connected. */
+static unsigned int
+fill_pfd(struct dg_ctl_server *s)
 {
 	unsigned int i, n = 0;
-	uint64_t now;
-	int total = 0, r;
 
-	if (s == NULL || fn == NULL)
-		return -EINVAL;
 	s->pfd[0].fd = s->fd;
 	s->pfd[0].events = POLLIN;
 	for (i = 0; i < s->conf.max_clients; i++) {
@@ -517,6 +582,33 @@ dg_ctl_server_poll(struct dg_ctl_server *s, dg_ctl_handler_t fn, void *ctx)
 		else if (!c->eof)
 			s->pfd[i + 1].events = POLLIN;
 	}
+	return n;
+}
+
+int
+dg_ctl_server_wait(struct dg_ctl_server *s, int timeout_ms)
+{
+	int r;
+
+	if (s == NULL || timeout_ms < 0)
+		return -EINVAL;
+	fill_pfd(s);
+	r = poll(s->pfd, s->conf.max_clients + 1, timeout_ms);
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	return r;
+}
+
+int
+dg_ctl_server_poll(struct dg_ctl_server *s, dg_ctl_handler_t fn, void *ctx)
+{
+	unsigned int i;
+	uint64_t now;
+	int total = 0, r, served;
+
+	if (s == NULL || fn == NULL)
+		return -EINVAL;
+	fill_pfd(s);
 	r = poll(s->pfd, s->conf.max_clients + 1, 0);
 	if (r < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -529,11 +621,11 @@ dg_ctl_server_poll(struct dg_ctl_server *s, dg_ctl_handler_t fn, void *ctx)
 			continue;
 		/* Clients with no event still run: their deadline may have passed. */
 		r = client_step(s, c, now,
-			(s->pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) != 0, fn, ctx);
+			(s->pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) != 0, fn, ctx,
+			&served);
+		total += served;
 		if (r < 0)
 			client_free(s, i);
-		else
-			total += r;
 	}
 	if (s->pfd[0].revents & POLLIN)
 		accept_some(s, now);
@@ -571,4 +663,55 @@ dg_ctl_server_close(struct dg_ctl_server *s)
 	free(s->clients);
 	free(s->pfd);
 	free(s);
+}
+
+int
+dg_ctl_server_complete(struct dg_ctl_server *s, uint64_t token, int ret,
+	const struct dg_ctl_buf *body, const char *reason)
+{
+	char *argv[DG_CTL_ARGS_MAX + 1], why[DG_CTL_REASON_MAX];
+	const char *perr;
+	struct client *c = NULL;
+	int argc;
+
+	for (unsigned int i = 0; s != NULL && i < s->conf.max_clients && c == NULL; i++)
+		if (s->clients[i] != NULL && s->clients[i]->pending == token && token != 0)
+			c = s->clients[i];
+	if (c == NULL)
+		return -ENOENT;
+	c->pending = 0;
+	s->npending--;
+	dg_ctl_buf_reset(&c->body);
+	c->body_off = 0;
+	why[0] = '\0';
+	if (ret == 0 && body != NULL && body->len > 0)
+		dg_ctl_buf_append(&c->body, body->data, body->len);
+	if (ret == 0 && dg_ctl_buf_error(&c->body) != 0) {
+		ret = dg_ctl_buf_error(&c->body);
+		snprintf(why, sizeof(why), "%s", ret == -ENOBUFS ? "response too large" :
+			 "out of memory");
+	}
+	if (ret < 0 && why[0] == '\0')
+		snprintf(why, sizeof(why), "%s", reason != NULL && reason[0] != '\0' ? reason :
+			 strerror(-ret));
+	if (ret < 0)
+		clean_reason(why);
+	/* the audit record names the request as it came (its words, parsed again) */
+	if (s->conf.audit != NULL &&
+	    dg_ctl_parse(c->pending_line, c->pending_len, argv, DG_CTL_ARGS_MAX, &argc,
+			 &perr) == 0 && (argv[argc] = NULL, is_change(argc, argv)))
+		audit(s, c, argc, argv, ret < 0 ? ret : 0, why);
+	if (ret < 0) {
+		queue_err(c, why);
+		return 0;
+	}
+	c->head_len = (size_t)snprintf(c->head, sizeof(c->head), "OK %zu\n", c->body.len);
+	c->head_off = 0;
+	return 0;
+}
+
+unsigned int
+dg_ctl_server_pending(const struct dg_ctl_server *s)
+{
+	return s != NULL ? s->npending : 0;
 }

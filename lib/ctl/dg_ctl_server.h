@@ -19,10 +19,13 @@
  *    (else `ERR timeout` when nothing of a response is in flight, then close);
  *  - a cap on clients (the extra one gets `ERR too many clients`).
  * Responses are buffered whole; partial writes continue on later calls. A client may
- * send several requests on one connection; they are answered in order.
+ * send several requests on one connection; they are answered in order. Changes are
+ * recorded in the audit log when one is configured.
  *
  * The handler runs inside dg_ctl_server_poll(), so it should be quick; work that takes
- * long (e.g. a reload) belongs elsewhere and the handler only starts it.
+ * long (e.g. a reload) belongs elsewhere: the handler starts it and returns
+ * DG_CTL_PENDING, and the answer follows with dg_ctl_server_complete() when the work is
+ * done (a pending request has no time limit; the client's later requests wait for it).
  */
 
 #include <stddef.h>
@@ -39,6 +42,8 @@ extern "C" {
 #define DG_CTL_ID_NONE ((unsigned int)-1)
 
 /** Server settings. Fill with dg_ctl_server_conf_init(), then override. */
+struct dg_ctl_audit;
+
 struct dg_ctl_server_conf {
 	const char *path;           /**< socket path (required) */
 	mode_t mode;                /**< socket file mode, default 0660 */
@@ -48,6 +53,13 @@ struct dg_ctl_server_conf {
 	unsigned int max_clients;   /**< simultaneous clients, default 16 */
 	unsigned int timeout_ms;    /**< per-request time limit, default 5000 */
 	size_t max_body;            /**< response body cap, default DG_CTL_BODY_MAX_DEFAULT */
+	/**
+	 * Audit log (dg_ctl_audit.h), or NULL. Every request for a command flagged
+	 * DG_CTL_CMD_F_CHANGE is recorded with its peer and outcome after the handler ran
+	 * and before the answer is queued; when that fails, an OK answer's body ends with
+	 * `warning: not recorded in the audit log: REASON`. Not owned by the server.
+	 */
+	struct dg_ctl_audit *audit;
 };
 
 /** Who sent a request, and what. */
@@ -57,7 +69,11 @@ struct dg_ctl_request {
 	pid_t pid;                  /**< peer process at connect time */
 	uid_t uid;
 	gid_t gid;
+	uint64_t token;             /**< names this request in dg_ctl_server_complete() */
 };
+
+/** A handler's return: the answer comes later, through dg_ctl_server_complete(). */
+#define DG_CTL_PENDING 1
 
 /**
  * Serve one request: write the body (if any) into @p body and return 0, or return a
@@ -103,6 +119,29 @@ int dg_ctl_server_open(const struct dg_ctl_server_conf *conf, struct dg_ctl_serv
  *         errno of a failed poll(2) (EINTR counts as nothing ready).
  */
 int dg_ctl_server_poll(struct dg_ctl_server *srv, dg_ctl_handler_t fn, void *ctx);
+
+/**
+ * Sleep until a connection, a request or room for a response is ready, or @p timeout_ms
+ * passed: the loop's pause, so a request is served when it arrives, not at the next tick.
+ * Serves nothing; call dg_ctl_server_poll() after it.
+ *
+ * @return sockets ready (0: the time passed or a signal came), -EINVAL (@p srv NULL or
+ *         @p timeout_ms negative), or the negative errno of a failed poll(2).
+ */
+int dg_ctl_server_wait(struct dg_ctl_server *srv, int timeout_ms);
+
+/**
+ * Answer a request whose handler returned DG_CTL_PENDING: @p ret 0 with @p body (may be
+ * NULL), or a negative errno with @p reason (NULL: strerror). Recorded in the audit log
+ * now when it is a change. A client that left meanwhile is not an error.
+ *
+ * @return 0, or -ENOENT (no pending request has that token), -ENOMEM.
+ */
+int dg_ctl_server_complete(struct dg_ctl_server *srv, uint64_t token, int ret,
+	const struct dg_ctl_buf *body, const char *reason);
+
+/** Requests waiting for dg_ctl_server_complete(). */
+unsigned int dg_ctl_server_pending(const struct dg_ctl_server *srv);
 
 /** Clients currently connected. */
 unsigned int dg_ctl_server_clients(const struct dg_ctl_server *srv);

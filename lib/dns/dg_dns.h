@@ -7,18 +7,8 @@
  * DNS queries in a frame: parse the header, question and OPT record (dg_pkt_parse()
  * runs the whole frame), and forge the answer in place (dg_dns_forge()).
  *
- * Worker sequence for one frame:
- * @code
- *   r = dg_pkt_parse(frame, len, &pcfg, &pkt);        // DG_FWD_NONE: answerable
- *   ... lookup pkt.qname and its parents (dg_name_suffix) ...
- *   dg_pkt_src_key(&pkt, &key);                       // reflection guard:
- *   if (!rate_ok(&key)) -> forward, count DG_FWD_RATE_LIMITED
- *   if (dg_dns_forge(frame, room, &pkt, kind, &acfg, &out_len) != 0)
- *           -> forward unchanged, count DG_FWD_ANSWER_TOO_BIG
- *   else    -> set the frame length to out_len, send it back out of the rx port
- * @endcode
- * The reflection guard is the caller's: it checks its limiter between parse and forge
- * (nothing has been written yet, so forwarding unchanged is still possible).
+ * The appliance's decision around these (lookup, opt-out, reflection guard, what a
+ * defective query gets) is lib/decide's dg_decide_*().
  *
  * No DPDK here: this library builds, tests and fuzzes anywhere.
  */
@@ -77,7 +67,7 @@ enum dg_dns_type {
 	DG_DNS_TYPE_ANY = 255,
 };
 
-enum { DG_DNS_CLASS_IN = 1 };
+enum { DG_DNS_CLASS_IN = 1, DG_DNS_CLASS_ANY = 255 };
 
 /** An OPT record with the root as owner (RFC 6891 6.1.2): offsets from its first byte. */
 enum dg_dns_opt_rr {
@@ -188,24 +178,26 @@ void dg_answer_cfg_init(struct dg_answer_cfg *cfg);
 /**
  * Rewrite the query frame parsed into @p q into the forged answer, in place.
  *
- * Ethernet MACs swapped, VLAN tags kept; a fresh IPv4 (20 bytes, TTL 64, DF) or IPv6
- * (hop limit 64, no extension headers) header with addresses swapped; UDP ports swapped
- * and checksum computed; DNS header per DESIGN.md 4, the question copied byte for byte,
- * answer owner compressed to the question; a fresh OPT (DO copied, EDE) only if the
- * query had one. Padding after the query's IP packet is not kept.
- * If the answer is larger than the client accepts (dg_pkt_udp_max()), the EDE
- * extra-text is dropped first, then the SOA; if it still does not fit, -EMSGSIZE.
+ * Ethernet MACs swapped, VLAN tags, PPPoE session (length fixed up) or MPLS stack kept; a
+ * fresh IPv4 (20 bytes, TTL 64, DF) or IPv6 (hop limit 64, no extension headers) header
+ * with addresses swapped; UDP ports swapped and checksum computed; DNS header per
+ * DESIGN.md 4, the question copied byte for byte (class IN or ANY), answer owner
+ * compressed to the question; a fresh OPT (DO copied, EDE) only if q->edns is set (a
+ * caller answering a query whose OPT is unusable clears it first). Padding after the
+ * query's IP packet is not kept.
+ * If the answer is larger than the client accepts (dg_pkt_udp_max()) or than @p room
+ * allows, the EDE extra-text is dropped first, then every record: the answer then goes
+ * with TC=1 and no answer or authority records, so the client retries over TCP.
  *
  * @param frame    The frame @p q was parsed from (its bytes are overwritten).
  * @param room     Writable bytes from @p frame (at least the parsed frame length).
- * @param q        Result of a dg_pkt_parse() that returned DG_FWD_NONE.
+ * @param q        Result of a parse whose name was read (dg_pkt.blk an answer).
  * @param kind     What to answer.
  * @param cfg      Answer settings.
  * @param out_len  Out: answer frame length.
  * @return 0, or
  *   - -EINVAL: @p q is not an answerable query, bad @p kind or EDE code,
- *   - -EMSGSIZE: the answer is larger than the client's UDP size,
- *   - -ENOSPC: the answer does not fit in @p room,
+ *   - -ENOSPC: not even the TC=1 form fits in @p room,
  *   - -EFAULT: internal size mismatch (a bug in this library, never input-driven).
  *   On error the frame is unchanged (except after -EFAULT).
  */
@@ -216,6 +208,19 @@ int dg_dns_forge(uint8_t *frame, size_t room, const struct dg_pkt *q,
 int dg_dns_forge_ovr(uint8_t *frame, size_t room, const struct dg_pkt *q,
 		     enum dg_answer_kind kind, const struct dg_answer_cfg *cfg,
 		     const struct dg_answer_ovr *ovr, size_t *out_len);
+
+/**
+ * The answer's DNS message alone, written to @p out (@p room bytes; it may overlap the
+ * query's bytes in @p frame): for a message read from a TCP stream, which its caller
+ * frames itself. Same content and size rules as dg_dns_forge_ovr(), the limit being
+ * dg_pkt_udp_max() (65535 for q->transport DG_PKT_TCP) or @p room.
+ *
+ * @param frame  Buffer the query was parsed from (q->question_off is relative to it).
+ * @return 0, or -EINVAL, -ENOSPC, -EFAULT as dg_dns_forge().
+ */
+int dg_dns_forge_msg(const uint8_t *frame, const struct dg_pkt *q, enum dg_answer_kind kind,
+		     const struct dg_answer_cfg *cfg, const struct dg_answer_ovr *ovr,
+		     uint8_t *out, size_t room, size_t *out_len);
 
 #ifdef __cplusplus
 }

@@ -143,19 +143,43 @@ qtype_refused(uint16_t t)
 	       t == DG_DNS_TYPE_TSIG || t == DG_DNS_TYPE_IXFR || t == DG_DNS_TYPE_AXFR;
 }
 
-/* Which header check failed, in the order the reasons are defined to be reported. */
-static enum dg_fwd_reason
-header_reason(uint16_t flags, const uint8_t *m)
+/*
+ * The header checks of the usual query failed: record each defect in the order the
+ * reasons are defined to be reported. @return false when the question cannot be read.
+ */
+static bool
+header_defects(uint16_t flags, const uint8_t *m, struct dg_pkt *out, enum dg_fwd_reason *first)
 {
-	if (flags & DG_DNS_FLAG_QR)
-		return DG_FWD_DNS_RESPONSE;
+	if (flags & DG_DNS_FLAG_QR) {
+		dg_pkt_defect(out, first, DG_FWD_DNS_RESPONSE, DG_PKT_BLK_FORWARD);
+		return false;
+	}
 	if (flags & DG_DNS_FLAG_OPCODE)
-		return DG_FWD_DNS_OPCODE;
+		dg_pkt_defect(out, first, DG_FWD_DNS_OPCODE, DG_PKT_BLK_DROP);
 	if (flags & DG_DNS_FLAG_TC)
-		return DG_FWD_DNS_TC;
-	if (dg_wire_get_u16(m + DG_DNS_HDR_QDCOUNT) != 1)
-		return DG_FWD_DNS_QDCOUNT;
-	return DG_FWD_DNS_AN_NS_COUNT;
+		dg_pkt_defect(out, first, DG_FWD_DNS_TC, DG_PKT_BLK_ANSWER);
+	if (dg_wire_get_u16(m + DG_DNS_HDR_QDCOUNT) != 1) {
+		dg_pkt_defect(out, first, DG_FWD_DNS_QDCOUNT, DG_PKT_BLK_FORWARD);
+		return false;
+	}
+	/* Records before the additional section are not walked: the OPT is not looked for. */
+	if (dg_wire_get_u16(m + DG_DNS_HDR_ANCOUNT) | dg_wire_get_u16(m + DG_DNS_HDR_NSCOUNT))
+		dg_pkt_defect(out, first, DG_FWD_DNS_AN_NS_COUNT, DG_PKT_BLK_ANSWER_NO_OPT);
+	return true;
+}
+
+/* What a blocked name gets for a defect of the additional section. */
+static enum dg_pkt_blk
+additional_blk(enum dg_fwd_reason r)
+{
+	switch (r) {
+	case DG_FWD_DNS_SIGNED:
+		return DG_PKT_BLK_DROP;
+	case DG_FWD_DNS_ADDITIONAL:
+		return DG_PKT_BLK_ANSWER;
+	default: /* every OPT defect: answer without one */
+		return DG_PKT_BLK_ANSWER_NO_OPT;
+	}
 }
 
 /*
@@ -191,10 +215,11 @@ opt_fast(const uint8_t *m, size_t qend, size_t mlen, struct dg_pkt *out,
  * Header and question are read with direct loads (every offset checked against mlen
  * first); the cursor is only set up for an additional section. @p fast: try opt_fast()
  * first (the appliance's path; the reference parsers leave it out so that tests and the
- * fuzzer compare the two).
+ * fuzzer compare the two). @p first: the defect the L2-L4 parse reported, if any.
+ * Defects past the name are recorded and the parse goes on (dg_pkt_defect()).
  */
 static inline __attribute__((always_inline)) enum dg_fwd_reason
-dns_parse(const uint8_t *restrict frame, size_t readable, bool fast,
+dns_parse(const uint8_t *restrict frame, size_t readable, bool fast, enum dg_fwd_reason first,
 	  struct dg_pkt *restrict out)
 {
 	const uint8_t *m = frame + out->dns_off;
@@ -202,76 +227,96 @@ dns_parse(const uint8_t *restrict frame, size_t readable, bool fast,
 	uint16_t flags, ar;
 	struct dg_wire_ctx c;
 	enum dg_fwd_reason r;
+	bool an_ns = false;
 	unsigned int i;
 	int rc;
 
 	if (mlen < DG_DNS_HDR_LEN)
-		return DG_FWD_DNS_SHORT;
+		return dg_pkt_defect(out, &first, DG_FWD_DNS_SHORT, DG_PKT_BLK_FORWARD);
 	out->id = dg_wire_get_u16(m + DG_DNS_HDR_ID);
 	flags = dg_wire_get_u16(m + DG_DNS_HDR_FLAGS);
 	out->flags = flags;
 	/* one test for the usual query: QD 1, AN 0, NS 0 and none of QR, OPCODE, TC */
 	if ((flags & (DG_DNS_FLAG_QR | DG_DNS_FLAG_OPCODE | DG_DNS_FLAG_TC)) ||
 	    dg_wire_get_u16(m + DG_DNS_HDR_QDCOUNT) != 1 ||
-	    (dg_wire_get_u16(m + DG_DNS_HDR_ANCOUNT) | dg_wire_get_u16(m + DG_DNS_HDR_NSCOUNT)))
-		return header_reason(flags, m);
+	    (dg_wire_get_u16(m + DG_DNS_HDR_ANCOUNT) | dg_wire_get_u16(m + DG_DNS_HDR_NSCOUNT))) {
+		if (!header_defects(flags, m, out, &first))
+			return first;
+		an_ns = (dg_wire_get_u16(m + DG_DNS_HDR_ANCOUNT) |
+			 dg_wire_get_u16(m + DG_DNS_HDR_NSCOUNT)) != 0;
+	}
 	ar = dg_wire_get_u16(m + DG_DNS_HDR_ARCOUNT);
 
 	rc = dg_name_from_wire_pad(&out->qname, m + DG_DNS_HDR_LEN, mlen - DG_DNS_HDR_LEN,
 				   readable - out->dns_off - DG_DNS_HDR_LEN, &consumed);
 	if (rc != 0)
-		return qname_error(rc, m + DG_DNS_HDR_LEN, mlen - DG_DNS_HDR_LEN);
+		return dg_pkt_defect(out, &first,
+				     qname_error(rc, m + DG_DNS_HDR_LEN, mlen - DG_DNS_HDR_LEN),
+				     DG_PKT_BLK_FORWARD);
 	qend = DG_DNS_HDR_LEN + consumed + 4;
 	if (qend > mlen)
-		return DG_FWD_QUESTION_TRUNCATED;
+		return dg_pkt_defect(out, &first, DG_FWD_QUESTION_TRUNCATED, DG_PKT_BLK_FORWARD);
 	out->qtype = dg_wire_get_u16(m + qend - 4);
 	out->qclass = dg_wire_get_u16(m + qend - 2);
-	if (out->qclass != DG_DNS_CLASS_IN)
-		return DG_FWD_QCLASS_NOT_IN;
-	if (qtype_refused(out->qtype))
-		return DG_FWD_QTYPE_REFUSED;
 	out->question_off = (uint16_t)(out->dns_off + DG_DNS_HDR_LEN);
 	out->question_len = (uint16_t)(consumed + 4);
-
 	out->edns = 0;
 	out->edns_cookie = 0;
 	out->edns_udp_size = 0;
 	out->edns_flags = 0;
-	if (ar == 0)
-		return qend == mlen ? DG_FWD_NONE : DG_FWD_DNS_TRAILING;
-	if (fast && ar == 1 && opt_fast(m, qend, mlen, out, &r))
-		return r;
+	if (out->qclass != DG_DNS_CLASS_IN) {
+		if (out->qclass == DG_DNS_CLASS_ANY)
+			dg_pkt_defect(out, &first, DG_FWD_QCLASS_ANY, DG_PKT_BLK_ANSWER);
+		else
+			dg_pkt_defect(out, &first, DG_FWD_QCLASS_NOT_IN, DG_PKT_BLK_DROP);
+	}
+	if (qtype_refused(out->qtype))
+		dg_pkt_defect(out, &first, DG_FWD_QTYPE_REFUSED, DG_PKT_BLK_DROP);
+
+	if (ar == 0 || an_ns) {
+		if (!an_ns && qend != mlen)
+			dg_pkt_defect(out, &first, DG_FWD_DNS_TRAILING, DG_PKT_BLK_ANSWER);
+		return first;
+	}
+	if (fast && ar == 1 && opt_fast(m, qend, mlen, out, &r)) {
+		if (r != DG_FWD_NONE)
+			dg_pkt_defect(out, &first, r, additional_blk(r));
+		return first;
+	}
 	c = dg_wire_init(m, mlen);
 	dg_wire_seek(&c, qend);
 	/* Each record takes at least 11 bytes, so this ends within mlen / 11 rounds. */
 	for (i = 0; i < ar; i++) {
 		r = parse_additional(&c, out);
-		if (r != DG_FWD_NONE)
-			return r;
+		if (r == DG_FWD_NONE)
+			continue;
+		dg_pkt_defect(out, &first, r, additional_blk(r));
+		if (r == DG_FWD_EDNS_MISSING || r == DG_FWD_EDNS_TRUNCATED)
+			return first; /* no record boundary to go on from */
 	}
 	if (dg_wire_avail(&c) != 0)
-		return DG_FWD_DNS_TRAILING;
-	return DG_FWD_NONE;
+		dg_pkt_defect(out, &first, DG_FWD_DNS_TRAILING, DG_PKT_BLK_ANSWER);
+	return first;
 }
 
 enum dg_fwd_reason
 dg_dns_parse(const uint8_t *frame, struct dg_pkt *out)
 {
-	return dns_parse(frame, (size_t)out->dns_off + out->dns_len, false, out);
+	return dns_parse(frame, (size_t)out->dns_off + out->dns_len, false, DG_FWD_NONE, out);
 }
 
 enum dg_fwd_reason
 dg_pkt_parse_buf(const uint8_t *frame, size_t len, size_t readable,
 		 const struct dg_pkt_cfg *cfg, unsigned int hints, struct dg_pkt *out)
 {
-	enum dg_fwd_reason r;
+	enum dg_fwd_reason r = DG_FWD_NONE;
 
 	if (!dg_wire_parse_l2l4_fast(frame, len, cfg, hints, out)) {
 		r = dg_wire_parse_l2l4(frame, len, cfg, hints, out);
-		if (r != DG_FWD_NONE)
+		if (out->blk == DG_PKT_BLK_FORWARD)
 			return r;
 	}
-	return dns_parse(frame, readable > len ? readable : len, true, out);
+	return dns_parse(frame, readable > len ? readable : len, true, r, out);
 }
 
 enum dg_fwd_reason
@@ -280,7 +325,7 @@ dg_pkt_parse_hint(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg
 {
 	enum dg_fwd_reason r = dg_wire_parse_l2l4(frame, len, cfg, hints, out);
 
-	return r != DG_FWD_NONE ? r : dns_parse(frame, len, false, out);
+	return out->blk == DG_PKT_BLK_FORWARD ? r : dns_parse(frame, len, false, r, out);
 }
 
 enum dg_fwd_reason

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Lookups (data path) and read-only queries on a snapshot. */
+/* Lookups: the data path, one layer or base + delta. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,22 +27,27 @@ struct flt_plan {
  * Only the labels the plan needs are hashed here, from the right (h[nlabels] is the
  * root); the return value says how many, and flt_hash_below() does the others. A bulk
  * lookup plans a whole chunk first, to prefetch the zone blocks early, and hashes the
- * rest of each name just before its Bloom tests.
+ * rest of each name just before its Bloom tests. With @p hashed (a constant), h[] is
+ * already complete: the delta layer plans on the hashes of the base's lookup.
  */
 static inline __attribute__((always_inline)) unsigned int
-flt_plan(const struct dg_filter *f, const struct dg_name *n, uint64_t *h, struct flt_plan *p)
+flt_plan(const struct dg_filter *f, const struct dg_name *n, uint64_t *h, struct flt_plan *p,
+	 const int hashed)
 {
 	unsigned int nl = n->nlabels, d = 2, done = 0;
 	size_t len;
 	const uint8_t *w;
 
-	h[nl] = FLT_SEED;
+	if (!hashed)
+		h[nl] = FLT_SEED;
 	p->tld = NULL;
 	p->top = 0;
 	if (f->ntop == 0 && __builtin_expect(nl >= 2, 1)) {
 		/* no top set (no TLD entry, no crowded zone): the zone is the last two labels */
-		flt_hash_one(n, h, nl - 1);
-		flt_hash_one(n, h, nl - 2);
+		if (!hashed) {
+			flt_hash_one(n, h, nl - 1);
+			flt_hash_one(n, h, nl - 2);
+		}
 		p->lim = nl - 1;
 		p->blk = f->blocks[flt_block_of(f, h[nl - 2])];
 		return 2;
@@ -51,7 +56,8 @@ flt_plan(const struct dg_filter *f, const struct dg_name *n, uint64_t *h, struct
 	p->lim = 0;
 	if (nl == 0)
 		return 0;
-	flt_hash_one(n, h, nl - 1);
+	if (!hashed)
+		flt_hash_one(n, h, nl - 1);
 	done = 1;
 	if (f->ntop != 0) {
 		w = dg_name_suffix(n, nl - 1, &len);
@@ -64,7 +70,8 @@ flt_plan(const struct dg_filter *f, const struct dg_name *n, uint64_t *h, struct
 		const struct flt_top_slot *s = NULL;
 
 		for (; done < d; done++)
-			flt_hash_one(n, h, nl - 1 - done);
+			if (!hashed)
+				flt_hash_one(n, h, nl - 1 - done);
 		if (f->ntop != 0) {
 			w = dg_name_suffix(n, nl - d, &len);
 			s = flt_top_find(f, h[nl - d], w, len);
@@ -86,10 +93,14 @@ flt_plan(const struct dg_filter *f, const struct dg_name *n, uint64_t *h, struct
 	return done;
 }
 
-/* First active policy of record @p rec for its position, or 0. */
-static inline int
+/*
+ * First active policy of record @p rec for its position, or 0. @p ids_off and
+ * @p metas_off are added to the match's ident_id (when not 0) and meta_id: 0 for the base,
+ * the base's counts for the delta.
+ */
+static inline __attribute__((always_inline)) int
 flt_pick(const struct dg_filter *f, uint32_t rec, unsigned int label, uint32_t today,
-	 struct dg_match *m)
+	 struct dg_match *m, uint32_t ids_off, uint32_t metas_off)
 {
 	const uint8_t *r = f->arena + rec;
 	unsigned int len = r[0], first = label ? r[1] : 0, cnt = label ? r[2] : r[1];
@@ -102,8 +113,8 @@ flt_pick(const struct dg_filter *f, uint32_t rec, unsigned int label, uint32_t t
 		if (today < me->start_day || today > me->end_day)
 			continue;
 		m->meta = me;
-		m->meta_id = id;
-		m->ident_id = f->meta_ident[id];
+		m->meta_id = id + metas_off;
+		m->ident_id = f->meta_ident[id] + (f->meta_ident[id] != 0 ? ids_off : 0);
 		m->entry_name = r + FLT_REC_HDR;
 		m->entry_len = (uint8_t)len;
 		m->label = (uint8_t)label;
@@ -113,58 +124,140 @@ flt_pick(const struct dg_filter *f, uint32_t rec, unsigned int label, uint32_t t
 }
 
 /*
- * Walk the suffixes most specific first. @p cand: Bloom results already known for
- * suffixes 0..63 (bit i set = passed), or NULL to test here.
+ * Record of suffix @p i under plan @p p, or FLT_NONE (may be a stand-in). @p cand: Bloom
+ * results already known for suffixes 0..63 (bit i set = passed), or NULL to test here.
+ */
+static inline __attribute__((always_inline)) uint32_t
+flt_suffix_rec(const struct dg_filter *f, const struct dg_name *n, const uint64_t *h,
+	       const struct flt_plan *p, const uint64_t *cand, unsigned int i)
+{
+	unsigned int nl = n->nlabels;
+
+	if (i < p->lim) {
+		size_t len;
+		const uint8_t *w;
+
+		if (cand != NULL && i < 64) {
+			if (!(*cand >> i & 1))
+				return FLT_NONE;
+		} else if (!flt_bloom_test(p->blk, h[i])) {
+			return FLT_NONE;
+		}
+		w = dg_name_suffix(n, i, &len);
+		return flt_table_find(f, h[i], w, len);
+	}
+	if (i == nl - 1 && p->tld != NULL)
+		return p->tld->rec;
+	if (i < nl - 1 && nl - i <= FLT_ZONE_MAXD && p->zone[nl - i] != NULL)
+		return p->zone[nl - i]->rec;
+	return FLT_NONE;
+}
+
+/*
+ * The delta layer of a two-layer lookup: its snapshot, its plan, and which suffixes it
+ * holds a record for (entries and tombstones: those replace the base's record).
+ */
+struct flt_layer {
+	const struct dg_filter *f;
+	struct flt_plan p;
+	uint64_t has[2];   /* bit i: suffix i is in the delta */
+	uint32_t ids_off;  /* the base's identifier count: delta ident ids follow the base's */
+	uint32_t metas_off;
+};
+
+/* Which suffixes of @p n the delta holds (h[] complete). */
+static inline __attribute__((always_inline)) int
+flt_layer_scan(struct flt_layer *d, const struct dg_name *n, uint64_t *h)
+{
+	d->has[0] = d->has[1] = 0;
+	if (n->nlabels == 0 || !flt_zone_maybe(d->f, n, h))
+		return 0;
+	flt_plan(d->f, n, h, &d->p, 1);
+	for (unsigned int i = 0; i < n->nlabels; i++)
+		if (flt_rec_present(d->f, flt_suffix_rec(d->f, n, h, &d->p, NULL, i)))
+			d->has[i / 64] |= UINT64_C(1) << (i % 64);
+	return (d->has[0] | d->has[1]) != 0;
+}
+
+/*
+ * Walk the suffixes most specific first; @p cand as in flt_suffix_rec(). With a delta
+ * (@p d not NULL: the caller scanned it), a suffix the delta holds is decided by the
+ * delta's record alone.
  */
 static inline __attribute__((always_inline)) int
 flt_resolve(const struct dg_filter *f, const struct dg_name *n, const uint64_t *h,
-	    const struct flt_plan *p, const uint64_t *cand, uint32_t today, struct dg_match *m)
+	    const struct flt_plan *p, const uint64_t *cand, const struct flt_layer *d,
+	    uint32_t today, struct dg_match *m)
 {
 	unsigned int nl = n->nlabels;
 
 	for (unsigned int i = 0; i < nl; i++) {
 		uint32_t rec;
 
-		if (i < p->lim) {
-			size_t len;
-			const uint8_t *w;
-
-			if (cand != NULL && i < 64) {
-				if (!(*cand >> i & 1))
-					continue;
-			} else if (!flt_bloom_test(p->blk, h[i])) {
-				continue;
-			}
-			w = dg_name_suffix(n, i, &len);
-			rec = flt_table_find(f, h[i], w, len);
-		} else if (i == nl - 1 && p->tld != NULL) {
-			rec = p->tld->rec;
-		} else if (i < nl - 1 && nl - i <= FLT_ZONE_MAXD && p->zone[nl - i] != NULL) {
-			rec = p->zone[nl - i]->rec;
-		} else {
+		if (d != NULL && (d->has[i / 64] >> (i % 64) & 1)) {
+			rec = flt_suffix_rec(d->f, n, h, &d->p, NULL, i);
+			if (flt_pick(d->f, rec, i, today, m, d->ids_off, d->metas_off))
+				return 1;
 			continue;
 		}
-		if (rec != FLT_NONE && flt_pick(f, rec, i, today, m))
+		rec = flt_suffix_rec(f, n, h, p, cand, i);
+		if (rec != FLT_NONE && flt_pick(f, rec, i, today, m, 0, 0))
 			return 1;
 	}
 	m->meta = NULL;
 	return 0;
 }
 
+/* A delta worth scanning: NULL or empty costs nothing. */
+static inline int
+flt_layer_init(struct flt_layer *d, const struct dg_filter *base, const struct dg_filter *delta)
+{
+	d->f = delta;
+	d->ids_off = base->nidents - 1;
+	d->metas_off = base->nmetas;
+	d->has[0] = d->has[1] = 0;
+	d->p.lim = 0;
+	d->p.blk = NULL;
+	d->p.tld = NULL;
+	return delta != NULL && delta->arena_len != 0;
+}
+
+static inline __attribute__((always_inline)) int
+flt_lookup(const struct dg_filter *f, const struct dg_filter *delta, const struct dg_name *n,
+	   uint32_t today, struct dg_match *m)
+{
+	uint64_t h[DG_NAME_MAXLABELS + 1];
+	struct flt_plan p;
+	struct flt_layer d;
+
+	flt_hash_below(n, h, n->nlabels - flt_plan(f, n, h, &p, 0));
+	if (flt_layer_init(&d, f, delta) && flt_layer_scan(&d, n, h))
+		return flt_resolve(f, n, h, &p, NULL, &d, today, m);
+	return flt_resolve(f, n, h, &p, NULL, NULL, today, m);
+}
+
 int
 dg_filter_lookup(const struct dg_filter *f, const struct dg_name *n, uint32_t today,
 		 struct dg_match *m)
 {
-	uint64_t h[DG_NAME_MAXLABELS + 1];
-	struct flt_plan p;
-
-	flt_hash_below(n, h, n->nlabels - flt_plan(f, n, h, &p));
-	return flt_resolve(f, n, h, &p, NULL, today, m);
+	return flt_lookup(f, NULL, n, today, m);
 }
 
-unsigned int
-dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *names,
-		      unsigned int n, uint32_t today, struct dg_match *out)
+int
+dg_filter_lookup2(const struct dg_filter *base, const struct dg_filter *delta,
+		  const struct dg_name *n, uint32_t today, struct dg_match *m)
+{
+	return flt_lookup(base, delta, n, today, m);
+}
+
+/*
+ * The bulk lookup; @p delta is a constant NULL in dg_filter_lookup_bulk(), which then
+ * compiles to the one-layer code.
+ */
+static inline __attribute__((always_inline)) unsigned int
+flt_lookup_bulk(const struct dg_filter *f, const struct dg_filter *delta,
+		const struct dg_name *const *names, unsigned int n, uint32_t today,
+		struct dg_match *out)
 {
 	/* Suffix hashes of a chunk, packed (a [BULK][128] array would thrash L1 sets). */
 	uint64_t hs[DG_FILTER_BULK_MAX * 8 + DG_NAME_MAXLABELS + 1];
@@ -173,6 +266,9 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 	uint8_t todo[DG_FILTER_BULK_MAX];
 	uint64_t cand[DG_FILTER_BULK_MAX]; /* Bloom-positive suffixes 0..63 */
 	uint32_t first[DG_FILTER_BULK_MAX]; /* a record for the lowest candidate */
+	uint8_t indelta[DG_FILTER_BULK_MAX]; /* the delta holds a suffix: resolve both */
+	struct flt_layer d;
+	const int layered = flt_layer_init(&d, f, delta);
 	unsigned int hits = 0, base = 0;
 
 	while (base < n) {
@@ -190,7 +286,7 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 
 			h[cnt] = hs + used;
 			used += nm->nlabels + 1u;
-			p[cnt].rest = nm->nlabels - flt_plan(f, nm, h[cnt], &p[cnt]);
+			p[cnt].rest = nm->nlabels - flt_plan(f, nm, h[cnt], &p[cnt], 0);
 			if (p[cnt].blk != NULL)
 				__builtin_prefetch(p[cnt].blk);
 			cnt++;
@@ -199,8 +295,7 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 		 * 2: hash the rest of each name, then its Bloom tests; prefetch the buckets of
 		 * the suffixes that pass. The count comes from the plan, loaded with lim: a
 		 * loop bound behind the name pointer resolves its exit late, and that exit
-		 * mispredicts on names of varied depth (benign lookup 36 -> 30 cycles, 2-4
-		 * labels 64 -> 55).
+		 * mispredicts on names of varied depth.
 		 */
 		for (unsigned int j = 0; j < cnt; j++) {
 			uint64_t c = 0;
@@ -215,6 +310,11 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 			cand[j] = c;
 			/* most names end here: no candidate, nothing in the top set */
 			todo[j] = (c | p[j].top | (p[j].lim > 64)) != 0;
+			if (layered) {
+				/* the delta is small and cache-resident: scan it here, in one go */
+				indelta[j] = (uint8_t)flt_layer_scan(&d, names[base + j], h[j]);
+				todo[j] |= indelta[j];
+			}
 			more |= todo[j];
 			if (!todo[j])
 				out[base + j].meta = NULL;
@@ -246,6 +346,13 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 
 			if (!todo[j])
 				continue;
+			if (layered && indelta[j]) {
+				/* rare: rescan to get the delta's plan for this name */
+				flt_layer_scan(&d, nm, h[j]);
+				hits += (unsigned int)flt_resolve(f, nm, h[j], &p[j], &cand[j], &d,
+								  today, &out[base + j]);
+				continue;
+			}
 			if (first[j] != FLT_NONE) {
 				/* nothing is more specific than the lowest Bloom candidate */
 				unsigned int i = (unsigned int)__builtin_ctzll(cand[j]);
@@ -253,17 +360,49 @@ dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *na
 				const uint8_t *w = dg_name_suffix(nm, i, &len);
 
 				if (flt_rec_is(f, first[j], w, len) &&
-				    flt_pick(f, first[j], i, today, &out[base + j])) {
+				    flt_pick(f, first[j], i, today, &out[base + j], 0, 0)) {
 					hits++;
 					continue;
 				}
 			}
-			hits += (unsigned int)flt_resolve(f, nm, h[j], &p[j], &cand[j], today,
+			hits += (unsigned int)flt_resolve(f, nm, h[j], &p[j], &cand[j], NULL, today,
 							  &out[base + j]);
 		}
 		base += cnt;
 	}
 	return hits;
+}
+
+unsigned int
+dg_filter_lookup_bulk(const struct dg_filter *f, const struct dg_name *const *names,
+		      unsigned int n, uint32_t today, struct dg_match *out)
+{
+	return flt_lookup_bulk(f, NULL, names, n, today, out);
+}
+
+unsigned int
+dg_filter_lookup_bulk2(const struct dg_filter *base, const struct dg_filter *delta,
+		       const struct dg_name *const *names, unsigned int n, uint32_t today,
+		       struct dg_match *out)
+{
+	/* no delta, or an empty one: the one-layer code */
+	if (delta == NULL || delta->arena_len == 0)
+		return flt_lookup_bulk(base, NULL, names, n, today, out);
+	return flt_lookup_bulk(base, delta, names, n, today, out);
+}
+
+uint32_t
+flt_find_name(const struct dg_filter *f, const struct dg_name *n)
+{
+	uint64_t h[DG_NAME_MAXLABELS + 1];
+	struct flt_plan p;
+	uint32_t rec;
+
+	if (n->nlabels == 0)
+		return FLT_NONE;
+	flt_hash_below(n, h, n->nlabels - flt_plan(f, n, h, &p, 0));
+	rec = flt_suffix_rec(f, n, h, &p, NULL, 0);
+	return flt_rec_present(f, rec) ? rec : FLT_NONE;
 }
 
 unsigned int
@@ -273,7 +412,7 @@ dg_filter_prefilter(const struct dg_filter *f, const struct dg_name *n, unsigned
 	struct flt_plan p;
 	unsigned int pass = 0;
 
-	flt_hash_below(n, h, n->nlabels - flt_plan(f, n, h, &p));
+	flt_hash_below(n, h, n->nlabels - flt_plan(f, n, h, &p, 0));
 	for (unsigned int i = 0; i < p.lim; i++)
 		pass += (unsigned int)flt_bloom_test(p.blk, h[i]);
 	if (probes != NULL)
@@ -281,160 +420,3 @@ dg_filter_prefilter(const struct dg_filter *f, const struct dg_name *n, unsigned
 	return pass;
 }
 
-void
-dg_filter_free(struct dg_filter *f)
-{
-	if (f == NULL)
-		return;
-	free(f->blocks);
-	free(f->buckets);
-	free(f->top);
-	free(f->arena);
-	free(f->metas);
-	free(f->meta_ident);
-	free(f->idents);
-	free(f->ident_fqdns);
-	for (uint32_t i = 0; i < f->nstrs; i++)
-		free(f->strs[i]);
-	free(f->strs);
-	free(f);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-void
-dg_filter_info(const struct dg_filter *f, struct dg_filter_info *info)
-{
-	double *fp, sum = 0;
-
-	*info = f->info;
-	fp = malloc(sizeof(*fp) * f->nblocks);
-	if (fp == NULL)
-		return;
-	/* A probe passes a block when all eight of its bits are set: prod(popcount/64). */
-	for (uint32_t b = 0; b < f->nblocks; b++) {
-		double p = 1.0;
-
-		for (unsigned int w = 0; w < FLT_BLOCK_WORDS; w++)
-			p *= __builtin_popcountll(f->blocks[b][w]) / 64.0;
-		fp[b] = p;
-		sum += p;
-	}
-	qsort(fp, f->nblocks, sizeof(*fp), cmp_double);
-	info->bloom_fp_mean = sum / f->nblocks;
-	info->bloom_fp_max = fp[f->nblocks - 1];
-	info->bloom_fp_p99 = fp[(size_t)((f->nblocks - 1) * 0.99)];
-	free(fp);
-}
-
-int
-dg_filter_walk(const struct dg_filter *f, dg_filter_walk_cb cb, void *arg)
-{
-	uint64_t off = 0;
-
-	while (off < f->arena_len) {
-		const uint8_t *r = f->arena + off;
-		unsigned int len = r[0], na = r[1], nb = r[2];
-		const uint8_t *ids = r + FLT_REC_HDR + len;
-
-		for (unsigned int k = 0; k < na + nb; k++) {
-			int rc = cb(r + FLT_REC_HDR, (uint8_t)len,
-				    k < na ? DG_MATCH_EXACT : DG_MATCH_BELOW,
-				    &f->metas[flt_rd32(ids + 4 * k)], arg);
-
-			if (rc != 0)
-				return rc;
-		}
-		off += FLT_REC_HDR + len + 4u * (na + nb);
-	}
-	return 0;
-}
-
-uint64_t
-dg_filter_count_active(const struct dg_filter *f, uint32_t today)
-{
-	uint64_t off = 0, active = 0;
-
-	while (off < f->arena_len) {
-		const uint8_t *r = f->arena + off;
-		unsigned int len = r[0], na = r[1], nb = r[2];
-		const uint8_t *ids = r + FLT_REC_HDR + len;
-
-		for (unsigned int k = 0; k < na + nb; k++) {
-			const struct dg_entry_meta *me = &f->metas[flt_rd32(ids + 4 * k)];
-
-			if (today >= me->start_day && today <= me->end_day) {
-				active++;
-				break;
-			}
-		}
-		off += FLT_REC_HDR + len + 4u * (na + nb);
-	}
-	return active;
-}
-
-int
-dg_filter_ident(const struct dg_filter *f, uint32_t id, const char **text, uint64_t *fqdns)
-{
-	if (id == 0 || id >= f->nidents)
-		return -ENOENT;
-	if (text != NULL)
-		*text = f->idents[id];
-	if (fqdns != NULL)
-		*fqdns = f->ident_fqdns[id];
-	return 0;
-}
-
-static const char *const action_names[DG_ACTION_COUNT] = {
-	[DG_ACTION_SINKHOLE] = "sinkhole",
-	[DG_ACTION_NXDOMAIN] = "nxdomain",
-	[DG_ACTION_NODATA] = "nodata",
-	[DG_ACTION_DROP] = "drop",
-	[DG_ACTION_ALLOW] = "allow",
-	[DG_ACTION_LOG_ONLY] = "log-only",
-};
-
-static const char *const mode_names[DG_MATCH_COUNT] = {
-	[DG_MATCH_EXACT] = "exact",
-	[DG_MATCH_SUBTREE] = "subtree",
-	[DG_MATCH_BELOW] = "below",
-};
-
-const char *
-dg_action_name(enum dg_action a)
-{
-	return (unsigned int)a < DG_ACTION_COUNT ? action_names[a] : "?";
-}
-
-const char *
-dg_match_mode_name(enum dg_match_mode m)
-{
-	return (unsigned int)m < DG_MATCH_COUNT ? mode_names[m] : "?";
-}
-
-static int
-parse_in(const char *const *tab, int n, const char *s, size_t len)
-{
-	for (int i = 0; i < n; i++)
-		if (strlen(tab[i]) == len && strncasecmp(tab[i], s, len) == 0)
-			return i;
-	return -EINVAL;
-}
-
-int
-dg_action_parse(const char *s, size_t len)
-{
-	return parse_in(action_names, DG_ACTION_COUNT, s, len);
-}
-
-int
-dg_match_mode_parse(const char *s, size_t len)
-{
-	return parse_in(mode_names, DG_MATCH_COUNT, s, len);
-}

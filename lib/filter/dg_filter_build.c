@@ -181,7 +181,9 @@ meta_intern(struct dg_filter_builder *b, const struct dg_entry_meta *m)
 		    meta_eq(m, &b->metas[k]))
 			return b->last_meta = k;
 	}
-	if (grow(&b->metas, &b->capmetas, b->nmetas + 1, sizeof(*b->metas)) != 0)
+	/* meta ids live in list slots beside BLD_INLINE */
+	if (b->nmetas >= BLD_INLINE - 1 ||
+	    grow(&b->metas, &b->capmetas, b->nmetas + 1, sizeof(*b->metas)) != 0)
 		return -ENOMEM;
 	void *sid = realloc(b->meta_sid, sizeof(*b->meta_sid) * b->capmetas);
 
@@ -308,17 +310,19 @@ rec_get(struct dg_filter_builder *b, const struct dg_name *n)
 	r = &b->recs[b->nrecs];
 	r->h = h[0];
 	r->hz2 = nl >= 2 ? h[nl - 2] : 0;
-	r->hz3 = nl >= 3 ? h[nl - 3] : 0;
 	r->name = (uint32_t)b->nameslen;
 	r->head[POS_APEX] = r->head[POS_BELOW] = FLT_NONE;
 	r->cnt[POS_APEX] = r->cnt[POS_BELOW] = 0;
+	r->tomb = 0;
 	b->names[b->nameslen] = n->len;
 	b->names[b->nameslen + 1] = n->nlabels;
 	memcpy(b->names + b->nameslen + 2, n->wire, n->len);
 	b->nameslen = need;
 	b->map[slot] = map_entry(h[0], b->nrecs);
 	ri = b->nrecs++;
-	if (b->nrecs * 2 > b->mapmask && map_grow(b) != 0)
+	/* up to 3/4 full: the tags keep long probe runs cheap, and the map is a third of
+	 * what the builder holds per name */
+	if ((uint64_t)b->nrecs * 4 > (uint64_t)b->mapmask * 3 && map_grow(b) != 0)
 		return -ENOMEM;
 	return ri;
 }
@@ -332,18 +336,23 @@ list_remove(struct dg_filter_builder *b, struct bld_rec *r, int pos,
 	int removed = 0;
 
 	while (*pp != FLT_NONE) {
-		uint32_t li = *pp;
-		struct bld_link *l = &b->links[li];
+		uint32_t li = *pp, m, next = li;
+		int inl = (li & BLD_INLINE) != 0;
 
-		if ((meta_id >= 0 && l->meta == meta_id) ||
-		    (meta_id < 0 && (meta == NULL || meta_eq(meta, &b->metas[l->meta])))) {
-			*pp = l->next;
-			l->next = b->freelink;
-			b->freelink = li;
+		bld_next(b, &next, &m);
+		if ((meta_id >= 0 && m == meta_id) ||
+		    (meta_id < 0 && (meta == NULL || meta_eq(meta, &b->metas[m])))) {
+			*pp = next;
+			if (!inl) {
+				b->links[li].next = b->freelink;
+				b->freelink = li;
+			}
 			r->cnt[pos]--;
 			removed++;
+		} else if (inl) {
+			break;
 		} else {
-			pp = &l->next;
+			pp = &b->links[li].next;
 		}
 	}
 	return removed;
@@ -357,11 +366,17 @@ list_push(struct dg_filter_builder *b, struct bld_rec *r, int pos, uint32_t meta
 
 	if (r->cnt[pos] >= UINT8_MAX)
 		return -E2BIG;
+	if (r->head[pos] == FLT_NONE) {
+		r->head[pos] = BLD_INLINE | meta_id;
+		r->cnt[pos]++;
+		return dup;
+	}
 	if (b->freelink != FLT_NONE) {
 		li = b->freelink;
 		b->freelink = b->links[li].next;
 	} else {
-		if (grow(&b->links, &b->caplinks, b->nlinks + 1, sizeof(*b->links)) != 0)
+		if (b->nlinks >= BLD_INLINE - 1 ||
+		    grow(&b->links, &b->caplinks, b->nlinks + 1, sizeof(*b->links)) != 0)
 			return -ENOMEM;
 		li = b->nlinks++;
 	}
@@ -380,7 +395,7 @@ dg_filter_builder_create(struct dg_filter_builder **out, size_t expected)
 
 	if (b == NULL)
 		return -ENOMEM;
-	while (slots < expected * 2 && slots < (UINT32_C(1) << 31))
+	while (slots < expected + expected / 3 + 1 && slots < (UINT32_C(1) << 31))
 		slots *= 2;
 	b->mapmask = slots - 1;
 	b->map = map64_new(slots);
@@ -424,7 +439,7 @@ dg_filter_builder_count(const struct dg_filter_builder *b)
 	size_t n = 0;
 
 	for (uint32_t i = 0; i < b->nrecs; i++)
-		n += b->recs[i].cnt[POS_APEX] + b->recs[i].cnt[POS_BELOW] > 0;
+		n += bld_rec_kept(&b->recs[i]);
 	return n;
 }
 
@@ -435,15 +450,38 @@ meta_valid(const struct dg_entry_meta *m)
 	       (unsigned int)m->mode < DG_MATCH_COUNT && m->end_day >= m->start_day;
 }
 
+void
+dg_filter_builder_set_meta_fn(struct dg_filter_builder *b, dg_filter_meta_fn fn, void *arg)
+{
+	b->meta_fn = fn;
+	b->meta_arg = arg;
+}
+
+/* The metadata as the builder stores it: @p meta, or the hook's rewrite in @p tmp. */
+static const struct dg_entry_meta *
+meta_hooked(const struct dg_filter_builder *b, const struct dg_entry_meta *meta,
+	    struct dg_entry_meta *tmp)
+{
+	if (b->meta_fn == NULL || meta == NULL)
+		return meta;
+	*tmp = *meta;
+	b->meta_fn(b->meta_arg, tmp);
+	return tmp;
+}
+
 int
 dg_filter_builder_add(struct dg_filter_builder *b, const struct dg_name *name,
 		      const struct dg_entry_meta *meta)
 {
+	struct dg_entry_meta tmp;
 	int64_t ri, mi;
 	int rc, dup = 1;
 
 	if (b == NULL || name == NULL || meta == NULL || name->nlabels == 0 ||
 	    !meta_valid(meta))
+		return -EINVAL;
+	meta = meta_hooked(b, meta, &tmp);
+	if (!meta_valid(meta))
 		return -EINVAL;
 	mi = meta_intern(b, meta);
 	if (mi < 0)
@@ -468,11 +506,13 @@ dg_filter_builder_del(struct dg_filter_builder *b, const struct dg_name *name,
 		      enum dg_match_mode mode, const struct dg_entry_meta *meta)
 {
 	uint64_t h[DG_NAME_MAXLABELS + 1];
+	struct dg_entry_meta tmp;
 	uint32_t slot, ri;
 	int removed = 0;
 
 	if (b == NULL || name == NULL || (unsigned int)mode >= DG_MATCH_COUNT)
 		return -EINVAL;
+	meta = meta_hooked(b, meta, &tmp);
 	flt_hash_suffixes(name, h);
 	ri = flt_bld_find(b, name, h[0], &slot);
 	if (ri == FLT_NONE)
@@ -485,6 +525,43 @@ dg_filter_builder_del(struct dg_filter_builder *b, const struct dg_name *name,
 	return removed;
 }
 
+/*
+ * Make builder record @p ri hold the policies of snapshot record @p r (none for a
+ * tombstone): pushed oldest first, so the lists keep the snapshot's order.
+ */
+static int
+rec_set(struct dg_filter_builder *b, uint32_t ri, const struct dg_filter *f, const uint8_t *r)
+{
+	unsigned int cnt[POS_COUNT] = { r[1], r[2] };
+	const uint8_t *ids = r + FLT_REC_HDR + r[0];
+
+	b->last_meta = FLT_NONE;
+	for (int pos = POS_APEX; pos < POS_COUNT; pos++) {
+		const uint8_t *p = ids + 4 * (pos == POS_APEX ? 0 : cnt[0]);
+
+		list_remove(b, &b->recs[ri], pos, NULL, -1);
+		for (unsigned int k = cnt[pos]; k-- > 0;) {
+			int64_t mi = meta_intern(b, &f->metas[flt_rd32(p + 4 * k)]);
+			int rc = mi < 0 ? (int)mi : list_push(b, &b->recs[ri], pos, (uint32_t)mi);
+
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Builder record of the name of snapshot record @p r, created if new. */
+static int64_t
+rec_of(struct dg_filter_builder *b, const uint8_t *r)
+{
+	struct dg_name n;
+
+	if (dg_name_from_wire(&n, r + FLT_REC_HDR, r[0], NULL) != 0)
+		return -EINVAL; /* cannot happen: the snapshot holds valid names */
+	return rec_get(b, &n);
+}
+
 int
 dg_filter_builder_from(struct dg_filter_builder **out, const struct dg_filter *f)
 {
@@ -492,37 +569,99 @@ dg_filter_builder_from(struct dg_filter_builder **out, const struct dg_filter *f
 	uint64_t off = 0;
 	int rc;
 
-	rc = dg_filter_builder_create(&b, f->info.entries);
+	if (out == NULL || f == NULL)
+		return -EINVAL;
+	rc = dg_filter_builder_create(&b, f->info.entries + f->info.tombstones);
 	if (rc != 0)
 		return rc;
-	while (off < f->arena_len) {
+	for (; off < f->arena_len; off += flt_rec_size(f->arena + off)) {
 		const uint8_t *r = f->arena + off;
-		unsigned int len = r[0], cnt[POS_COUNT] = { r[1], r[2] };
-		const uint8_t *ids = r + FLT_REC_HDR + len;
-		struct dg_name n;
 		int64_t ri;
 
-		if (dg_name_from_wire(&n, r + FLT_REC_HDR, len, NULL) != 0)
-			goto fail;
-		ri = cnt[0] + cnt[1] ? rec_get(b, &n) : 0;
-		if (ri < 0)
-			goto fail;
-		/* Oldest first, so the lists come out in the same order. */
-		for (int pos = POS_APEX; pos < POS_COUNT; pos++) {
-			const uint8_t *p = ids + 4 * (pos == POS_APEX ? 0 : cnt[0]);
-
-			for (unsigned int k = cnt[pos]; k-- > 0;) {
-				int64_t mi = meta_intern(b, &f->metas[flt_rd32(p + 4 * k)]);
-
-				if (mi < 0 || list_push(b, &b->recs[ri], pos, (uint32_t)mi) < 0)
-					goto fail;
-			}
+		if (r[3] & FLT_REC_STANDIN)
+			continue;
+		ri = rec_of(b, r);
+		rc = ri < 0 ? (int)ri : rec_set(b, (uint32_t)ri, f, r);
+		if (rc != 0) {
+			dg_filter_builder_free(b);
+			return rc;
 		}
-		off += FLT_REC_HDR + len + 4u * (cnt[0] + cnt[1]);
+		b->recs[ri].tomb = r[1] + r[2] == 0;
 	}
 	*out = b;
 	return 0;
-fail:
-	dg_filter_builder_free(b);
-	return -ENOMEM;
+}
+
+int
+dg_filter_builder_tombstone(struct dg_filter_builder *b, const struct dg_name *name)
+{
+	int64_t ri;
+
+	if (b == NULL || name == NULL || name->nlabels == 0)
+		return -EINVAL;
+	ri = rec_get(b, name);
+	if (ri < 0)
+		return (int)ri;
+	b->recs[ri].tomb = 1;
+	return 0;
+}
+
+int
+dg_filter_builder_has(const struct dg_filter_builder *b, const struct dg_name *name)
+{
+	uint64_t h[DG_NAME_MAXLABELS + 1];
+	uint32_t slot, ri;
+
+	if (b == NULL || name == NULL)
+		return -EINVAL;
+	flt_hash_suffixes(name, h);
+	ri = flt_bld_find(b, name, h[0], &slot);
+	return ri != FLT_NONE && bld_rec_kept(&b->recs[ri]);
+}
+
+int
+dg_filter_builder_copy(struct dg_filter_builder *b, const struct dg_filter *src,
+		       const struct dg_name *name)
+{
+	uint32_t rec;
+	int64_t ri;
+	int rc;
+
+	if (b == NULL || src == NULL || name == NULL || name->nlabels == 0)
+		return -EINVAL;
+	rec = flt_find_name(src, name);
+	ri = rec_get(b, name);
+	if (ri < 0)
+		return (int)ri;
+	if (rec == FLT_NONE) {
+		b->last_meta = FLT_NONE;
+		list_remove(b, &b->recs[ri], POS_APEX, NULL, -1);
+		list_remove(b, &b->recs[ri], POS_BELOW, NULL, -1);
+		return 0;
+	}
+	rc = rec_set(b, (uint32_t)ri, src, src->arena + rec);
+	if (rc != 0)
+		return rc;
+	b->recs[ri].tomb = 1;
+	return 1;
+}
+
+int
+dg_filter_builder_merge(struct dg_filter_builder *b, const struct dg_filter *delta)
+{
+	if (b == NULL || delta == NULL)
+		return -EINVAL;
+	for (uint64_t off = 0; off < delta->arena_len; off += flt_rec_size(delta->arena + off)) {
+		const uint8_t *r = delta->arena + off;
+		int64_t ri;
+		int rc;
+
+		if (r[3] & FLT_REC_STANDIN)
+			continue;
+		ri = rec_of(b, r);
+		rc = ri < 0 ? (int)ri : rec_set(b, (uint32_t)ri, delta, r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }

@@ -8,15 +8,25 @@
 #include "dg_filter.h"
 #include "filter_pvt.h"
 
-/* Names below each zone; one 16-byte slot per zone so a count costs one cache miss. */
-struct zone_slot {
-	uint64_t key;
-	uint32_t cnt;
-	uint32_t rep; /* a record under the zone; FLT_NONE = free slot */
+/* Names below each zone of one level: keys (0 = free slot) and saturating counts. */
+struct zone_cnt {
+	uint64_t *key;
+	uint8_t *cnt;
+	uint32_t mask;
 };
 
-struct zone_map {
-	struct zone_slot *s;
+/* A crowded zone: the last @p d labels of builder record @p ri name it. */
+struct crowd {
+	uint64_t key;
+	uint32_t ri;
+	uint32_t d;
+};
+
+/* The crowded zones found so far, by key and name. */
+struct crowd_set {
+	struct crowd *item;
+	uint32_t n, cap;
+	uint32_t *map; /* item index; FLT_NONE = free */
 	uint32_t mask;
 };
 
@@ -24,8 +34,8 @@ struct zone_map {
  * Cache-line aligned memory; big arrays on 2 MiB boundaries with transparent huge pages
  * asked for, since every lookup touches a random line: 4 KiB pages would add a TLB miss.
  */
-static void *
-alloc_big(size_t bytes)
+void *
+flt_alloc_big(size_t bytes)
 {
 	const size_t huge = (size_t)2 << 20;
 	void *p = NULL;
@@ -46,7 +56,7 @@ alloc_big(size_t bytes)
 static void *
 alloc_lines(size_t n)
 {
-	return alloc_big(n * 64);
+	return flt_alloc_big(n * 64);
 }
 
 /* Offset of label @p i in a wire name of @p nl labels (label nl = root). */
@@ -73,57 +83,164 @@ rec_zone(const struct dg_filter_builder *b, const struct bld_rec *r, unsigned in
 	*zo = label_off(w, nl - d);
 	if (d == 2)
 		return r->hz2;
-	if (d == 3)
-		return r->hz3;
+	/* deeper zones: only names under crowded zones get here */
 	if (dg_name_from_wire(&n, w, len, NULL) != 0)
 		return 0; /* cannot happen: the builder stored a valid name */
 	flt_hash_suffixes(&n, h);
 	return h[nl - d];
 }
 
-/* Count the names below each zone of @p d labels, over records keyed at depth d. */
+/* Is record @p ri keyed on a zone of @p d labels (and not that zone itself)? */
 static int
-zones_count(const struct dg_filter_builder *b, struct zone_map *z, const uint8_t *depth,
+below_zone(const struct dg_filter_builder *b, const uint8_t *depth, uint32_t ri,
+	   unsigned int d)
+{
+	const struct bld_rec *r = &b->recs[ri];
+
+	return depth[ri] == d && b->names[r->name + 1] > d && bld_rec_kept(r);
+}
+
+/* Slot of @p key in the counts. */
+static uint32_t
+zone_slot(const struct zone_cnt *z, uint64_t key)
+{
+	uint32_t i;
+
+	key += key == 0; /* 0 marks a free slot */
+	for (i = (uint32_t)key & z->mask; z->key[i] != 0 && z->key[i] != key;
+	     i = (i + 1) & z->mask)
+		;
+	return i;
+}
+
+/* Count the names below each zone of @p d labels: 9 bytes a slot, at most 3/4 full. */
+static int
+zones_count(const struct dg_filter_builder *b, struct zone_cnt *z, const uint8_t *depth,
 	    unsigned int d, uint64_t live)
 {
-	uint32_t slots = 16;
+	uint64_t slots = 16;
 
-	while (slots < live * 2)
+	while (slots < live + live / 3)
 		slots *= 2;
-	z->mask = slots - 1;
-	z->s = malloc(sizeof(*z->s) * slots);
-	if (z->s == NULL)
+	z->mask = (uint32_t)(slots - 1);
+	z->key = calloc(slots, sizeof(*z->key));
+	z->cnt = calloc(slots, sizeof(*z->cnt));
+	if (z->key == NULL || z->cnt == NULL)
 		return -ENOMEM;
-	memset(z->s, 0xff, sizeof(*z->s) * slots);
 	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
-		const struct bld_rec *r = &b->recs[ri];
-		struct zone_slot *zs;
 		unsigned int zo;
 		uint64_t key;
 		uint32_t i;
 
-		if (depth[ri] != d || b->names[r->name + 1] <= d)
+		if (!below_zone(b, depth, ri, d))
 			continue;
-		key = rec_zone(b, r, d, &zo);
-		for (i = (uint32_t)key & z->mask; z->s[i].rep != FLT_NONE && z->s[i].key != key;
-		     i = (i + 1) & z->mask)
-			;
-		zs = &z->s[i];
-		if (zs->rep == FLT_NONE) {
-			zs->key = key;
-			zs->rep = ri;
-			zs->cnt = 0;
-		}
-		zs->cnt++;
+		key = rec_zone(b, &b->recs[ri], d, &zo);
+		i = zone_slot(z, key);
+		z->key[i] = key + (key == 0);
+		z->cnt[i] += z->cnt[i] < UINT8_MAX;
 	}
 	return 0;
 }
 
-static void
-zones_free(struct zone_map *z)
+/* The suffix of @p d labels of record @p ri: its wire and length. */
+static const uint8_t *
+rec_suffix(const struct dg_filter_builder *b, uint32_t ri, unsigned int d, uint8_t *len)
 {
-	free(z->s);
-	memset(z, 0, sizeof(*z));
+	uint8_t nl;
+	const uint8_t *w = rec_wire(b, &b->recs[ri], len, &nl);
+	unsigned int zo = label_off(w, nl - d);
+
+	*len = (uint8_t)(*len - zo);
+	return w + zo;
+}
+
+/* Add the zone of record @p ri (@p d labels, hash @p key) to the set, once. */
+static int
+crowd_add(const struct dg_filter_builder *b, struct crowd_set *cs, uint32_t ri,
+	  unsigned int d, uint64_t key)
+{
+	uint8_t len, l2;
+	const uint8_t *w = rec_suffix(b, ri, d, &len);
+	uint32_t i;
+
+	for (i = (uint32_t)key & cs->mask; cs->map[i] != FLT_NONE; i = (i + 1) & cs->mask) {
+		const struct crowd *c = &cs->item[cs->map[i]];
+		const uint8_t *w2;
+
+		if (c->key != key || c->d != d)
+			continue;
+		w2 = rec_suffix(b, c->ri, d, &l2);
+		if (l2 == len && memcmp(w2, w, len) == 0)
+			return 0;
+	}
+	if (cs->n == cs->cap) {
+		uint32_t cap = cs->cap ? cs->cap * 2 : 64;
+		struct crowd *ni = realloc(cs->item, sizeof(*ni) * cap);
+
+		if (ni == NULL)
+			return -ENOMEM;
+		cs->item = ni;
+		cs->cap = cap;
+	}
+	cs->item[cs->n] = (struct crowd){ .key = key, .ri = ri, .d = d };
+	cs->map[i] = cs->n++;
+	if (cs->n * 2 > cs->mask) {
+		uint32_t mask = cs->mask * 2 + 1, *nm = malloc(sizeof(*nm) * (mask + 1ull));
+
+		if (nm == NULL)
+			return -ENOMEM;
+		memset(nm, 0xff, sizeof(*nm) * (mask + 1ull));
+		for (uint32_t k = 0; k < cs->n; k++) {
+			for (i = (uint32_t)cs->item[k].key & mask; nm[i] != FLT_NONE;
+			     i = (i + 1) & mask)
+				;
+			nm[i] = k;
+		}
+		free(cs->map);
+		cs->map = nm;
+		cs->mask = mask;
+	}
+	return 1;
+}
+
+/*
+ * One level: the zones of @p d labels with at least FLT_CROWD_MIN names below are
+ * crowded; the names below them are keyed one label deeper. A lookup finds the crowded
+ * zones in the top set and goes deeper alike. Returns how many zones were added.
+ */
+static int
+crowd_level(const struct dg_filter_builder *b, uint8_t *depth, unsigned int d,
+	    struct crowd_set *cs)
+{
+	struct zone_cnt z = { 0 };
+	uint64_t live = 0;
+	int rc, added = 0;
+
+	for (uint32_t ri = 0; ri < b->nrecs; ri++)
+		live += below_zone(b, depth, ri, d);
+	if (live < FLT_CROWD_MIN)
+		return 0;
+	rc = zones_count(b, &z, depth, d, live);
+	for (uint32_t ri = 0; rc == 0 && ri < b->nrecs; ri++) {
+		unsigned int zo;
+		uint64_t key;
+		int r;
+
+		if (!below_zone(b, depth, ri, d))
+			continue;
+		key = rec_zone(b, &b->recs[ri], d, &zo);
+		if (z.cnt[zone_slot(&z, key)] < FLT_CROWD_MIN)
+			continue;
+		/* every name of a zone shares its slot: all of them go deeper, or none */
+		r = crowd_add(b, cs, ri, d, key);
+		if (r < 0)
+			rc = r;
+		added += r > 0;
+		depth[ri]++;
+	}
+	free(z.key);
+	free(z.cnt);
+	return rc < 0 ? rc : added;
 }
 
 static int
@@ -153,27 +270,6 @@ top_insert(struct dg_filter *f, uint64_t h, uint32_t rec, uint32_t flags)
 	f->top[i].flags = flags;
 	f->top_bits[bit / 64] |= UINT64_C(1) << (bit % 64);
 	f->ntop++;
-	return 0;
-}
-
-/* Room for @p more bytes in the arena (crowded zones add records while building). */
-static int
-arena_reserve(struct dg_filter *f, uint64_t *cap, uint64_t more)
-{
-	uint64_t nc = *cap;
-	uint8_t *p;
-
-	if (f->arena_len + more <= *cap)
-		return 0;
-	while (nc < f->arena_len + more)
-		nc *= 2;
-	if (nc > UINT32_MAX)
-		return -EFBIG;
-	p = realloc(f->arena, nc);
-	if (p == NULL)
-		return -ENOMEM;
-	f->arena = p;
-	*cap = nc;
 	return 0;
 }
 
@@ -209,7 +305,8 @@ bloom_insert(struct dg_filter *f, uint64_t zone, uint64_t h)
 
 /* Append one record; policies in precedence order: allow first, then newest first. */
 static uint32_t
-arena_put(const struct dg_filter_builder *b, struct dg_filter *f, const struct bld_rec *r)
+arena_put(const struct dg_filter_builder *b, struct dg_filter *f, const struct bld_rec *r,
+	  const uint32_t *remap)
 {
 	uint8_t len, nl, *p = f->arena + f->arena_len;
 	const uint8_t *w = rec_wire(b, r, &len, &nl);
@@ -223,12 +320,10 @@ arena_put(const struct dg_filter_builder *b, struct dg_filter *f, const struct b
 	memcpy(p + FLT_REC_HDR, w, len);
 	for (int pos = POS_APEX; pos < POS_COUNT; pos++) {
 		for (int allow = 1; allow >= 0; allow--) {
-			for (uint32_t li = r->head[pos]; li != FLT_NONE; li = b->links[li].next) {
-				uint32_t m = b->links[li].meta;
-
+			for (uint32_t li = r->head[pos], m; bld_next(b, &li, &m);) {
 				if ((b->metas[m].action == DG_ACTION_ALLOW) != allow)
 					continue;
-				memcpy(ids, &m, 4);
+				memcpy(ids, &remap[m], 4);
 				ids += 4;
 			}
 		}
@@ -237,48 +332,89 @@ arena_put(const struct dg_filter_builder *b, struct dg_filter *f, const struct b
 	return off;
 }
 
-static int
-copy_metas(const struct dg_filter_builder *b, struct dg_filter *f)
+/*
+ * Number the metadata that kept records use, in the builder's order (deleted policies
+ * leave unused ones behind): remap[builder index] = snapshot index, or FLT_NONE.
+ */
+static uint32_t
+metas_used(const struct dg_filter_builder *b, uint32_t *remap)
 {
+	uint32_t n = 0;
+
+	memset(remap, 0xff, sizeof(*remap) * b->nmetas);
+	for (uint32_t ri = 0; ri < b->nrecs; ri++)
+		for (int pos = POS_APEX; pos < POS_COUNT; pos++)
+			for (uint32_t li = b->recs[ri].head[pos], m; bld_next(b, &li, &m);)
+				remap[m] = 0;
+	for (uint32_t k = 0; k < b->nmetas; k++)
+		if (remap[k] == 0)
+			remap[k] = n++;
+	return n;
+}
+
+/*
+ * The metadata in use, with their strings in one block; identifiers numbered in order of
+ * first use.
+ */
+static int
+copy_metas(const struct dg_filter_builder *b, struct dg_filter *f, const uint32_t *remap)
+{
+	uint64_t *soff = malloc(sizeof(*soff) * (b->nstrs + 1)), len = 0;
 	uint32_t *sid_ident = calloc(b->nstrs + 1, sizeof(*sid_ident));
 
-	f->nmetas = b->nmetas;
-	f->metas = malloc(sizeof(*f->metas) * (b->nmetas + 1));
-	f->meta_ident = malloc(sizeof(*f->meta_ident) * (b->nmetas + 1));
-	f->strs = calloc(b->nstrs + 1, sizeof(*f->strs));
-	f->idents = calloc(b->nstrs + 1, sizeof(*f->idents));
-	if (sid_ident == NULL || f->metas == NULL || f->meta_ident == NULL || f->strs == NULL ||
+	f->metas = malloc(sizeof(*f->metas) * (f->nmetas + 1));
+	f->meta_ident = malloc(sizeof(*f->meta_ident) * (f->nmetas + 1));
+	f->idents = calloc(f->nmetas + 1, sizeof(*f->idents));
+	if (soff == NULL || sid_ident == NULL || f->metas == NULL || f->meta_ident == NULL ||
 	    f->idents == NULL)
 		goto nomem;
-	for (f->nstrs = 0; f->nstrs < b->nstrs; f->nstrs++) {
-		f->strs[f->nstrs] = strdup(b->strs[f->nstrs]);
-		if (f->strs[f->nstrs] == NULL)
-			goto nomem;
+	/* strings in use: soff[i] = offset in the block, or UINT64_MAX */
+	memset(soff, 0xff, sizeof(*soff) * (b->nstrs + 1));
+	for (uint32_t k = 0; k < b->nmetas; k++) {
+		for (int j = 0; j < 2 && remap[k] != FLT_NONE; j++) {
+			uint32_t sid = b->meta_sid[k][j];
+
+			if (sid != FLT_NONE && soff[sid] == UINT64_MAX) {
+				soff[sid] = len;
+				len += strlen(b->strs[sid]) + 1;
+			}
+		}
 	}
+	f->strs = malloc(len + 1);
+	if (f->strs == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < b->nstrs; i++)
+		if (soff[i] != UINT64_MAX)
+			memcpy(f->strs + soff[i], b->strs[i], strlen(b->strs[i]) + 1);
+	f->strs_len = len;
 	f->nidents = 1;
 	for (uint32_t k = 0; k < b->nmetas; k++) {
-		uint32_t s0 = b->meta_sid[k][0], s1 = b->meta_sid[k][1];
+		uint32_t s0 = b->meta_sid[k][0], s1 = b->meta_sid[k][1], i = remap[k];
 
-		f->metas[k] = b->metas[k];
-		f->metas[k].identifier = s0 == FLT_NONE ? NULL : f->strs[s0];
-		f->metas[k].category = s1 == FLT_NONE ? NULL : f->strs[s1];
+		if (i == FLT_NONE)
+			continue;
+		f->metas[i] = b->metas[k];
+		f->metas[i].identifier = s0 == FLT_NONE ? NULL : f->strs + soff[s0];
+		f->metas[i].category = s1 == FLT_NONE ? NULL : f->strs + soff[s1];
 		if (s0 != FLT_NONE && sid_ident[s0] == 0) {
 			sid_ident[s0] = f->nidents;
-			f->idents[f->nidents++] = f->strs[s0];
+			f->idents[f->nidents++] = f->strs + soff[s0];
 		}
-		f->meta_ident[k] = s0 == FLT_NONE ? 0 : sid_ident[s0];
+		f->meta_ident[i] = s0 == FLT_NONE ? 0 : sid_ident[s0];
 	}
 	f->ident_fqdns = calloc(f->nidents, sizeof(*f->ident_fqdns));
+	free(soff);
 	free(sid_ident);
 	return f->ident_fqdns == NULL ? -ENOMEM : 0;
 nomem:
+	free(soff);
 	free(sid_ident);
 	return -ENOMEM;
 }
 
 /* Distinct names per identifier (a name listed twice for one identifier counts once). */
 static int
-count_fqdns(const struct dg_filter_builder *b, struct dg_filter *f)
+count_fqdns(const struct dg_filter_builder *b, struct dg_filter *f, const uint32_t *remap)
 {
 	uint32_t *stamp = calloc(f->nidents, sizeof(*stamp));
 
@@ -286,9 +422,8 @@ count_fqdns(const struct dg_filter_builder *b, struct dg_filter *f)
 		return -ENOMEM;
 	for (uint32_t ri = 0; ri < b->nrecs; ri++)
 		for (int pos = POS_APEX; pos < POS_COUNT; pos++)
-			for (uint32_t li = b->recs[ri].head[pos]; li != FLT_NONE;
-			     li = b->links[li].next) {
-				uint32_t id = f->meta_ident[b->links[li].meta];
+			for (uint32_t li = b->recs[ri].head[pos], m; bld_next(b, &li, &m);) {
+				uint32_t id = f->meta_ident[remap[m]];
 
 				if (id != 0 && stamp[id] != ri + 1) {
 					stamp[id] = ri + 1;
@@ -299,186 +434,143 @@ count_fqdns(const struct dg_filter_builder *b, struct dg_filter *f)
 	return 0;
 }
 
-/* Mark the crowded zones of @p d labels (top set) and key the names below one deeper. */
-static int
-crowd_level(const struct dg_filter_builder *b, struct dg_filter *f, const uint32_t *off,
-	    uint8_t *intop, uint8_t *depth, unsigned int d, uint64_t live, uint64_t *acap)
+/* A stand-in record for crowded zone @p c that is no entry: its name, for the top set. */
+static uint32_t
+arena_standin(const struct dg_filter_builder *b, struct dg_filter *f, const struct crowd *c)
 {
-	struct zone_map z = { 0 };
-	uint64_t added = 0;
-	int rc = zones_count(b, &z, depth, d, live);
+	uint8_t len, *p = f->arena + f->arena_len;
+	const uint8_t *w = rec_suffix(b, c->ri, c->d, &len);
+	uint32_t off = (uint32_t)f->arena_len;
 
-	for (uint32_t i = 0; rc == 0 && i <= z.mask; i++) {
-		const struct zone_slot *zs = &z.s[i];
-		const struct bld_rec *r;
-		uint8_t len, nl;
-		const uint8_t *w;
-		unsigned int zo;
-		struct dg_name zn;
-		uint32_t slot, zr, rec;
-
-		if (zs->rep == FLT_NONE || zs->cnt < FLT_CROWD_MIN)
-			continue;
-		r = &b->recs[zs->rep];
-		w = rec_wire(b, r, &len, &nl);
-		rec_zone(b, r, d, &zo);
-		if (dg_name_from_wire(&zn, w + zo, len - zo, NULL) != 0) {
-			rc = -EINVAL;
-			break;
-		}
-		zr = flt_bld_find(b, &zn, zs->key, &slot);
-		if (zr != FLT_NONE && off[zr] != FLT_NONE) {
-			rec = off[zr];
-			intop[zr] = 1;
-		} else {
-			/* no entry at the zone itself: an empty record to compare names */
-			uint8_t *p;
-
-			rc = arena_reserve(f, acap, FLT_REC_HDR + zn.len);
-			if (rc != 0)
-				break;
-			p = f->arena + f->arena_len;
-			rec = (uint32_t)f->arena_len;
-			p[0] = zn.len;
-			p[1] = p[2] = 0;
-			p[3] = (uint8_t)d;
-			memcpy(p + FLT_REC_HDR, zn.wire, zn.len);
-			f->arena_len += FLT_REC_HDR + zn.len;
-		}
-		rc = top_insert(f, zs->key, rec, FLT_TOP_CROWDED);
-		added++;
-	}
-	zones_free(&z);
-	if (rc != 0 || added == 0)
-		return rc < 0 ? rc : 0;
-	f->info.crowded_zones += added;
-	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
-		const struct bld_rec *r = &b->recs[ri];
-		uint8_t len, nl;
-		const uint8_t *w = rec_wire(b, r, &len, &nl);
-		const struct flt_top_slot *s;
-		unsigned int zo;
-		uint64_t key;
-
-		if (off[ri] == FLT_NONE || depth[ri] != d || nl <= d)
-			continue;
-		key = rec_zone(b, r, d, &zo);
-		s = flt_top_find(f, key, w + zo, len - zo);
-		if (s != NULL && (s->flags & FLT_TOP_CROWDED))
-			depth[ri]++;
-	}
-	return 1;
+	p[0] = len;
+	p[1] = p[2] = 0;
+	p[3] = (uint8_t)c->d | FLT_REC_STANDIN;
+	memcpy(p + FLT_REC_HDR, w, len);
+	f->arena_len += FLT_REC_HDR + len;
+	return off;
 }
 
+/* Builder record of crowded zone @p c when it is itself a kept entry, or FLT_NONE. */
 static uint32_t
-rec_size(const uint8_t *r)
+crowd_rec(const struct dg_filter_builder *b, const struct crowd *c)
 {
-	return FLT_REC_HDR + r[0] + 4u * (r[1] + r[2]);
+	uint8_t len;
+	const uint8_t *w = rec_suffix(b, c->ri, c->d, &len);
+	struct dg_name zn;
+	uint32_t slot, zr;
+
+	if (dg_name_from_wire(&zn, w, len, NULL) != 0)
+		return FLT_NONE;
+	zr = flt_bld_find(b, &zn, c->key, &slot);
+	return zr != FLT_NONE && bld_rec_kept(&b->recs[zr]) ? zr : FLT_NONE;
 }
 
 /*
- * Move the records the top set points to (TLD entries, crowded zones) to the front of
- * the arena: lookups under a crowded zone compare its name, so keep those names together
- * and hot instead of scattered over the arena.
+ * The arena in its final order, in one allocation: first what the top set points to
+ * (TLD entries, crowded zones: lookups under a crowded zone compare its name, so keep
+ * those names together and hot), then every other record.
  */
 static int
-arena_compact(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off,
-	      const uint8_t *intop)
+arena_write(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off,
+	    uint8_t *intop, const struct crowd_set *cs, const uint32_t *remap)
 {
-	uint8_t *na = alloc_big(f->arena_len + FLT_ARENA_SLACK);
-	uint64_t pos = 0;
+	uint64_t len = 0;
+	uint32_t *zr = malloc(sizeof(*zr) * (cs->n + 1ull));
+	int rc = 0;
 
-	if (na == NULL)
+	if (zr == NULL)
 		return -ENOMEM;
-	for (uint32_t i = 0; i <= f->top_mask; i++) {
-		struct flt_top_slot *s = &f->top[i];
-		uint32_t sz;
-
-		if (s->rec == FLT_NONE)
-			continue;
-		sz = rec_size(f->arena + s->rec);
-		memcpy(na + pos, f->arena + s->rec, sz);
-		s->rec = (uint32_t)pos;
-		pos += sz;
-	}
 	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
-		uint32_t sz;
+		const struct bld_rec *r = &b->recs[ri];
 
-		if (off[ri] == FLT_NONE || intop[ri])
-			continue;
-		sz = rec_size(f->arena + off[ri]);
-		memcpy(na + pos, f->arena + off[ri], sz);
-		off[ri] = (uint32_t)pos;
-		pos += sz;
+		if (bld_rec_kept(r))
+			len += FLT_REC_HDR + b->names[r->name] +
+			       4u * (r->cnt[POS_APEX] + r->cnt[POS_BELOW]);
+		intop[ri] = bld_rec_kept(r) && b->names[r->name + 1] == 1;
 	}
-	free(f->arena);
-	f->arena = na;
-	f->arena_len = pos;
-	return 0;
-}
+	for (uint32_t k = 0; k < cs->n; k++) {
+		uint8_t zl;
 
-/* The arena as built (malloc'ed, with slack) into a huge-page allocation of its size. */
-static int
-arena_move(struct dg_filter *f)
-{
-	uint8_t *na = alloc_big(f->arena_len + FLT_ARENA_SLACK);
-
-	if (na == NULL)
+		zr[k] = crowd_rec(b, &cs->item[k]);
+		if (zr[k] == FLT_NONE)
+			len += FLT_REC_HDR + (rec_suffix(b, cs->item[k].ri, cs->item[k].d, &zl), zl);
+		else
+			intop[zr[k]] = 2; /* in the top set as a crowded zone */
+	}
+	if (len >= FLT_NONE) {
+		free(zr);
+		return -EFBIG;
+	}
+	f->arena = flt_alloc_big(len + FLT_ARENA_SLACK);
+	if (f->arena == NULL) {
+		free(zr);
 		return -ENOMEM;
-	memcpy(na, f->arena, f->arena_len);
-	free(f->arena);
-	f->arena = na;
-	return 0;
+	}
+	memset(f->arena + len, 0, FLT_ARENA_SLACK);
+	for (uint32_t ri = 0; rc == 0 && ri < b->nrecs; ri++) {
+		off[ri] = FLT_NONE;
+		if (intop[ri] == 1) {
+			off[ri] = arena_put(b, f, &b->recs[ri], remap);
+			rc = top_insert(f, b->recs[ri].h, off[ri], 0);
+		}
+	}
+	for (uint32_t k = 0; rc == 0 && k < cs->n; k++) {
+		uint32_t rec = zr[k] == FLT_NONE ? arena_standin(b, f, &cs->item[k]) :
+			       (off[zr[k]] = arena_put(b, f, &b->recs[zr[k]], remap));
+
+		rc = top_insert(f, cs->item[k].key, rec, FLT_TOP_CROWDED);
+	}
+	for (uint32_t ri = 0; rc == 0 && ri < b->nrecs; ri++)
+		if (intop[ri] == 0 && bld_rec_kept(&b->recs[ri]))
+			off[ri] = arena_put(b, f, &b->recs[ri], remap);
+	free(zr);
+	return rc;
 }
 
 static int
 build(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off, uint8_t *intop,
-      uint8_t *depth)
+      uint8_t *depth, uint32_t *remap)
 {
 	struct dg_filter_info *in = &f->info;
-	uint64_t alen = 0, nbloom = 0, acap;
-	int rc = -ENOMEM;
+	struct crowd_set cs = { .mask = 63 };
+	uint64_t nbloom = 0;
+	int rc = 0;
 
 	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
 		const struct bld_rec *r = &b->recs[ri];
 		unsigned int c = r->cnt[POS_APEX] + r->cnt[POS_BELOW];
 
 		depth[ri] = 2;
-		if (c == 0)
+		if (!bld_rec_kept(r))
 			continue;
-		alen += FLT_REC_HDR + b->names[r->name] + 4u * c;
-		in->entries++;
+		in->entries += c != 0;
+		in->tombstones += c == 0;
 		in->policies += c;
 	}
-	if (alen > UINT32_MAX)
-		return -EFBIG;
-	acap = alen + 4096;
-	f->arena = malloc(acap);
+	f->nmetas = metas_used(b, remap);
 	f->top = malloc(sizeof(*f->top) * 16);
-	if (f->arena == NULL || f->top == NULL)
+	cs.map = malloc(sizeof(*cs.map) * (cs.mask + 1));
+	if (f->top == NULL || cs.map == NULL) {
+		free(cs.map);
 		return -ENOMEM;
-	memset(f->top, 0xff, sizeof(*f->top) * 16);
-	f->top_mask = 15;
-	for (uint32_t ri = 0; ri < b->nrecs; ri++)
-		off[ri] = b->recs[ri].cnt[POS_APEX] + b->recs[ri].cnt[POS_BELOW] ?
-			  arena_put(b, f, &b->recs[ri]) : FLT_NONE;
-	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
-		if (off[ri] != FLT_NONE && b->names[b->recs[ri].name + 1] == 1) {
-			if (top_insert(f, b->recs[ri].h, off[ri], 0) != 0)
-				return -ENOMEM;
-			intop[ri] = 1;
-		}
 	}
+	memset(f->top, 0xff, sizeof(*f->top) * 16);
+	memset(cs.map, 0xff, sizeof(*cs.map) * (cs.mask + 1));
+	f->top_mask = 15;
 	for (unsigned int d = 2; d < FLT_ZONE_MAXD; d++) {
-		rc = crowd_level(b, f, off, intop, depth, d, in->entries, &acap);
+		rc = crowd_level(b, depth, d, &cs);
 		if (rc <= 0)
 			break;
 	}
-	/* compaction also moves the arena to huge pages; without it, move it there alone */
-	if (rc < 0 || (rc = f->ntop != 0 ? arena_compact(b, f, off, intop) : arena_move(f)) != 0)
+	if (rc >= 0)
+		rc = arena_write(b, f, off, intop, &cs, remap);
+	in->crowded_zones = cs.n;
+	free(cs.map);
+	free(cs.item);
+	if (rc != 0)
 		return rc;
 	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
-		in->top_entries += intop[ri];
+		in->top_entries += intop[ri] != 0;
 		nbloom += off[ri] != FLT_NONE && !intop[ri];
 	}
 
@@ -494,40 +586,54 @@ build(const struct dg_filter_builder *b, struct dg_filter *f, uint32_t *off, uin
 	memset(f->blocks, 0, (size_t)f->nblocks * FLT_BLOCK_BYTES);
 	memset(f->buckets, 0xff, (size_t)f->nbuckets * sizeof(*f->buckets));
 	for (uint32_t ri = 0; ri < b->nrecs; ri++) {
+		const struct bld_rec *r = &b->recs[ri];
 		unsigned int zo;
+		uint32_t zb;
 
-		if (off[ri] == FLT_NONE || intop[ri])
+		if (off[ri] == FLT_NONE)
 			continue;
-		table_insert(f, b->recs[ri].h, off[ri]);
-		bloom_insert(f, rec_zone(b, &b->recs[ri], depth[ri], &zo), b->recs[ri].h);
+		zb = flt_zone_bit(b->names[r->name + 1] == 1 ? r->h : r->hz2);
+		f->zone_bits[zb / 64] |= UINT64_C(1) << (zb % 64);
+		if (intop[ri])
+			continue;
+		table_insert(f, r->h, off[ri]);
+		bloom_insert(f, rec_zone(b, r, depth[ri], &zo), r->h);
 	}
-	rc = copy_metas(b, f);
+	rc = copy_metas(b, f, remap);
 	if (rc == 0)
-		rc = count_fqdns(b, f);
+		rc = count_fqdns(b, f, remap);
 	if (rc != 0)
 		return rc;
+	flt_info_sizes(f);
+	return 0;
+}
+
+void
+flt_info_sizes(struct dg_filter *f)
+{
+	struct dg_filter_info *in = &f->info;
+
 	in->metas = f->nmetas;
 	in->idents = f->nidents - 1;
 	in->bloom_blocks = f->nblocks;
 	in->table_buckets = f->nbuckets;
 	in->bloom_bytes = (uint64_t)f->nblocks * FLT_BLOCK_BYTES;
 	in->table_bytes = (uint64_t)f->nbuckets * sizeof(struct flt_bucket);
-	in->arena_bytes = f->arena_len;
-	in->top_bytes = (uint64_t)(f->top_mask + 1) * sizeof(*f->top) + sizeof(f->top_bits);
+	in->arena_bytes = f->arena_len + FLT_ARENA_SLACK;
+	in->top_bytes = (uint64_t)(f->top_mask + 1) * sizeof(*f->top) + sizeof(f->top_bits) +
+			sizeof(f->zone_bits);
 	in->meta_bytes = (uint64_t)f->nmetas * (sizeof(*f->metas) + sizeof(*f->meta_ident)) +
-			 (uint64_t)f->nidents * (sizeof(*f->idents) + sizeof(*f->ident_fqdns));
-	for (uint32_t i = 0; i < f->nstrs; i++)
-		in->meta_bytes += strlen(f->strs[i]) + 1 + sizeof(*f->strs);
+			 (uint64_t)f->nidents * (sizeof(*f->idents) + sizeof(*f->ident_fqdns)) +
+			 f->strs_len;
 	in->total_bytes = in->bloom_bytes + in->table_bytes + in->arena_bytes + in->top_bytes +
-			  in->meta_bytes + sizeof(*f) - sizeof(f->top_bits);
-	return 0;
+			  in->meta_bytes + sizeof(*f) - sizeof(f->top_bits) - sizeof(f->zone_bits);
 }
 
 int
 dg_filter_build(const struct dg_filter_builder *b, struct dg_filter **out)
 {
 	struct dg_filter *f;
-	uint32_t *off;
+	uint32_t *off, *remap;
 	uint8_t *intop, *depth;
 	int rc;
 
@@ -535,13 +641,15 @@ dg_filter_build(const struct dg_filter_builder *b, struct dg_filter **out)
 		return -EINVAL;
 	f = calloc(1, sizeof(*f));
 	off = malloc(sizeof(*off) * (b->nrecs + 1));
-	intop = calloc(b->nrecs + 1, 1);
+	remap = malloc(sizeof(*remap) * (b->nmetas + 1));
+	intop = malloc(b->nrecs + 1);
 	depth = malloc(b->nrecs + 1);
-	if (f == NULL || off == NULL || intop == NULL || depth == NULL)
+	if (f == NULL || off == NULL || remap == NULL || intop == NULL || depth == NULL)
 		rc = -ENOMEM;
 	else
-		rc = build(b, f, off, intop, depth);
+		rc = build(b, f, off, intop, depth, remap);
 	free(off);
+	free(remap);
 	free(intop);
 	free(depth);
 	if (rc != 0) {

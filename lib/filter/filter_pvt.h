@@ -19,13 +19,21 @@
  * in a zone's block: one-label entries (TLDs), and crowded zones (with the zone's own
  * policies, if any). A lookup tests the bitmap for its TLD and its two-label zone.
  *
+ * Zone bits: one bit per zone (the last two labels) and per TLD that holds an entry, so
+ * that a two-layer lookup skips a delta that has nothing under the query's zone in two
+ * bit tests. Any name equal to a suffix of the query shares the query's zone, or is its
+ * TLD.
+ *
  * Exact table: buckets of eight (tag, record offset) slots, 64 bytes each, linear
  * probing over buckets; a bucket with a free slot ends the search.
  *
  * Arena record, byte aligned, at a 32-bit offset:
- *   u8 len, u8 napex, u8 nbelow, u8 nlabels, wire[len], u32 meta ids[napex + nbelow]
+ *   u8 len, u8 napex, u8 nbelow, u8 flags | nlabels, wire[len], u32 meta ids[napex + nbelow]
  * Each list is in precedence order (allow first, then last added first), so a lookup
- * takes the first active one.
+ * takes the first active one. A record without policies is either a tombstone (an entry
+ * whose policies were deleted: in a delta it masks the base) or, flagged
+ * FLT_REC_STANDIN, a crowded zone's stand-in that only holds the zone's name for the
+ * top set.
  */
 
 #include <stdint.h>
@@ -45,7 +53,10 @@ enum {
 	FLT_CROWD_MIN = 8,        /* names under a zone before it is keyed one label deeper */
 	FLT_ZONE_MAXD = 8,        /* deepest zone key (labels) */
 	FLT_TOP_BITS_LOG2 = 15,   /* prefilter bitmap of the top set: 4 KiB */
+	FLT_ZONE_BITS_LOG2 = 15,  /* zone bits: 4 KiB */
 	FLT_REC_HDR = 4,
+	FLT_REC_STANDIN = 0x80,   /* in byte 3: a crowded zone's stand-in, not an entry */
+	FLT_REC_NLABELS = 0x7f,   /* in byte 3: labels of the name */
 	FLT_ARENA_SLACK = 32,     /* readable bytes after the last record (flt_rec_is) */
 	FLT_NONE = UINT32_MAX,
 };
@@ -76,16 +87,17 @@ struct dg_filter {
 	uint32_t top_mask;   /* slots - 1 */
 	uint32_t ntop;       /* used slots; 0 skips the top probes */
 	uint64_t top_bits[(1u << FLT_TOP_BITS_LOG2) / 64]; /* one bit per top-set hash */
+	uint64_t zone_bits[(1u << FLT_ZONE_BITS_LOG2) / 64]; /* one bit per zone and TLD */
 	uint8_t *arena;
 	uint64_t arena_len;
 	struct dg_entry_meta *metas;
 	uint32_t *meta_ident; /* identifier index of each meta */
 	uint32_t nmetas;
-	char **idents;        /* [0] = NULL ("none") */
+	char **idents;        /* [0] = NULL ("none"); point into strs */
 	uint64_t *ident_fqdns;
 	uint32_t nidents;     /* including index 0 */
-	char **strs;          /* interned strings owned by the snapshot */
-	uint32_t nstrs;
+	char *strs;           /* interned strings, each NUL-terminated, back to back */
+	uint64_t strs_len;
 	struct dg_filter_info info;
 };
 
@@ -189,10 +201,13 @@ flt_bloom_mask(uint64_t h, uint64_t mask[FLT_BLOCK_WORDS])
 }
 
 /*
+ * The lookup helpers below are forced inline: with the two-layer lookups beside the
+ * one-layer ones GCC stopped inlining some, and a call per Bloom test cost 3% of a miss.
+ *
  * The bits of flt_bloom_mask(), tested by shifting each word. A block is about a third
  * full, so the first two words already reject most misses: test them first.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 flt_bloom_test(const uint64_t *blk, uint64_t h)
 {
 	uint64_t g = h * UINT64_C(0x9e3779b97f4a7c15);
@@ -233,7 +248,7 @@ flt_rd32(const uint8_t *p)
  * FLT_ARENA_SLACK bytes after its last record, struct dg_name has DG_NAME_WIRE_SPARE
  * after the longest name and 32 <= DG_NAME_MAXLEN.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 flt_rec_is(const struct dg_filter *f, uint32_t rec, const uint8_t *wire, size_t len)
 {
 	const uint8_t *r = f->arena + rec + FLT_REC_HDR;
@@ -261,7 +276,7 @@ flt_rec_is(const struct dg_filter *f, uint32_t rec, const uint8_t *wire, size_t 
 }
 
 /* Slots of bucket @p bk whose tag is @p tag (bit s = slot s); free slots never match. */
-static inline uint32_t
+static inline __attribute__((always_inline)) uint32_t
 flt_bucket_match(const struct flt_bucket *bk, uint32_t tag, uint32_t *free_slots)
 {
 	uint32_t match = 0, fr = 0;
@@ -287,7 +302,7 @@ flt_bucket_match(const struct flt_bucket *bk, uint32_t tag, uint32_t *free_slots
 }
 
 /* Exact table: record offset of this name, or FLT_NONE. */
-static inline uint32_t
+static inline __attribute__((always_inline)) uint32_t
 flt_table_find(const struct dg_filter *f, uint64_t h, const uint8_t *wire, size_t len)
 {
 	uint32_t bi = flt_bucket_of(f, h), tag = flt_tag_of(h);
@@ -318,7 +333,7 @@ flt_top_bit(uint64_t h)
 }
 
 /* Top set: the slot holding this name, or NULL. */
-static inline const struct flt_top_slot *
+static inline __attribute__((always_inline)) const struct flt_top_slot *
 flt_top_find(const struct dg_filter *f, uint64_t h, const uint8_t *wire, size_t len)
 {
 	uint32_t i = (uint32_t)h & f->top_mask, bit = flt_top_bit(h);
@@ -336,6 +351,48 @@ flt_top_find(const struct dg_filter *f, uint64_t h, const uint8_t *wire, size_t 
 	}
 }
 
+/* Bytes of the arena record at @p r. */
+static inline uint32_t
+flt_rec_size(const uint8_t *r)
+{
+	return FLT_REC_HDR + r[0] + 4u * (r[1] + r[2]);
+}
+
+/* Does record @p rec name an entry (with policies, or a tombstone)? */
+static inline int
+flt_rec_present(const struct dg_filter *f, uint32_t rec)
+{
+	return rec != FLT_NONE && !(f->arena[rec + 3] & FLT_REC_STANDIN);
+}
+
+/* Cache-line aligned memory; big blocks on huge pages (dg_filter_snap.c). */
+void *flt_alloc_big(size_t bytes);
+
+/* The byte counts of f->info from the snapshot's sizes. */
+void flt_info_sizes(struct dg_filter *f);
+
+/* Zone bit of a zone's (or a TLD's) suffix hash: bits the other tables do not use. */
+static inline uint32_t
+flt_zone_bit(uint64_t h)
+{
+	return (uint32_t)(h >> 16) & ((1u << FLT_ZONE_BITS_LOG2) - 1);
+}
+
+/* Could @p f hold a suffix of @p n? No when neither its zone nor its TLD has a bit. */
+static inline int
+flt_zone_maybe(const struct dg_filter *f, const struct dg_name *n, const uint64_t *h)
+{
+	unsigned int nl = n->nlabels;
+	uint32_t b = flt_zone_bit(h[nl - 1]);
+	uint64_t hit = f->zone_bits[b / 64] >> (b % 64);
+
+	if (nl >= 2) {
+		b = flt_zone_bit(h[nl - 2]);
+		hit |= f->zone_bits[b / 64] >> (b % 64);
+	}
+	return (int)(hit & 1);
+}
+
 /* ---- builder (shared by dg_filter_build.c and dg_filter_snap.c) ---- */
 
 enum { POS_APEX, POS_BELOW, POS_COUNT };
@@ -343,11 +400,18 @@ enum { POS_APEX, POS_BELOW, POS_COUNT };
 struct bld_rec {
 	uint64_t h;   /* hash of the whole name */
 	uint64_t hz2; /* hash of its last two labels (its zone) */
-	uint64_t hz3; /* hash of its last three labels */
 	uint32_t name; /* offset in names: u8 len, u8 nlabels, wire */
 	uint32_t head[POS_COUNT]; /* policy lists, most recent first */
-	uint16_t cnt[POS_COUNT];
+	uint8_t cnt[POS_COUNT];
+	uint8_t tomb;  /* kept in the snapshot even without policies */
 };
+
+/*
+ * Policy lists: a chain of links, newest first. A list slot (a record's head, a link's
+ * next) holds FLT_NONE (the end), a link index, or BLD_INLINE | meta id: the last policy,
+ * stored in the slot itself. Most names have one policy per list: no link at all.
+ */
+#define BLD_INLINE UINT32_C(0x80000000)
 
 struct bld_link {
 	uint32_t meta;
@@ -373,6 +437,8 @@ struct dg_filter_builder {
 	uint32_t *strmap;
 	uint32_t strmask;
 	uint32_t last_meta; /* memo: loaders add runs of the same metadata */
+	dg_filter_meta_fn meta_fn; /* NULL: metadata kept as given */
+	void *meta_arg;
 };
 
 static inline const uint8_t *
@@ -385,6 +451,34 @@ rec_wire(const struct dg_filter_builder *b, const struct bld_rec *r, uint8_t *le
 	*nlabels = p[1];
 	return p + 2;
 }
+
+/* Next policy of a list: its meta id in *meta, and *li moves on. 0 at the end. */
+static inline int
+bld_next(const struct dg_filter_builder *b, uint32_t *li, uint32_t *meta)
+{
+	uint32_t v = *li;
+
+	if (v == FLT_NONE)
+		return 0;
+	if (v & BLD_INLINE) {
+		*meta = v & ~BLD_INLINE;
+		*li = FLT_NONE;
+		return 1;
+	}
+	*meta = b->links[v].meta;
+	*li = b->links[v].next;
+	return 1;
+}
+
+/* Kept in a snapshot: with policies, or a tombstone. */
+static inline int
+bld_rec_kept(const struct bld_rec *r)
+{
+	return r->cnt[POS_APEX] + r->cnt[POS_BELOW] > 0 || r->tomb;
+}
+
+/* Record of exactly the name @p n in @p f (an entry or a tombstone), or FLT_NONE. */
+uint32_t flt_find_name(const struct dg_filter *f, const struct dg_name *n);
 
 /* Builder record of @p n (hash @p h), or FLT_NONE; *slot: its map slot, or the free one. */
 uint32_t flt_bld_find(const struct dg_filter_builder *b, const struct dg_name *n, uint64_t h,

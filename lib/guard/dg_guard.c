@@ -14,13 +14,14 @@ struct dg_guard {
 };
 
 int
-dg_guard_create(struct dg_guard **out, uint32_t slots, uint32_t rate, uint32_t burst,
-		uint64_t hz)
+dg_guard_create_share(struct dg_guard **out, uint32_t slots, uint32_t rate, uint32_t burst,
+		      uint64_t hz, uint32_t shares)
 {
 	struct dg_guard *g;
-	uint32_t n = 1;
+	uint32_t n = 1, b;
 
-	if (slots == 0 || slots > (1u << 24) || hz == 0 || (rate > 0 && burst == 0))
+	if (slots == 0 || slots > (1u << 24) || hz == 0 || (rate > 0 && burst == 0) ||
+	    shares == 0 || shares > (1u << 16) || hz > UINT64_MAX / shares)
 		return -EINVAL;
 	while (n < slots)
 		n <<= 1;
@@ -30,11 +31,19 @@ dg_guard_create(struct dg_guard **out, uint32_t slots, uint32_t rate, uint32_t b
 	g->mask = n - 1;
 	g->unlimited = rate == 0;
 	if (!g->unlimited) {
-		g->interval = hz / rate > 0 ? hz / rate : 1;
-		g->tolerance = g->interval * (burst - 1);
+		g->interval = hz * shares / rate > 0 ? hz * shares / rate : 1;
+		b = burst / shares > 0 ? burst / shares : 1;
+		g->tolerance = g->interval * (b - 1);
 	}
 	*out = g;
 	return 0;
+}
+
+int
+dg_guard_create(struct dg_guard **out, uint32_t slots, uint32_t rate, uint32_t burst,
+		uint64_t hz)
+{
+	return dg_guard_create_share(out, slots, rate, burst, hz, 1);
 }
 
 void

@@ -8,7 +8,9 @@
  * used to flood a spoofed victim. Over the limit, the caller forwards the query unchanged
  * (the resolver then applies its own limits).
  *
- * One guard per worker lcore (no sharing, no atomics). Sources hash into a fixed table of
+ * One guard per worker lcore (no sharing, no atomics). RSS spreads one source's flows over
+ * the workers, so each worker's guard holds its share of the budget (dg_guard_create_share())
+ * and the configured rate holds per appliance. Sources hash into a fixed table of
  * GCRA cells (8 bytes each, one theoretical arrival time); colliding sources share a cell,
  * which errs on the side of forwarding. No allocation after create, no system call.
  */
@@ -34,6 +36,17 @@ struct dg_guard;
  */
 int dg_guard_create(struct dg_guard **g, uint32_t slots, uint32_t rate, uint32_t burst,
 		    uint64_t hz);
+
+/**
+ * Create one of @p shares guards that together allow @p rate answers per second and
+ * @p burst back to back per source: this one allows rate / shares (exactly, in clock units)
+ * and a burst of burst / shares (at least 1, so the appliance's burst is at most
+ * max(burst, shares)). dg_guard_create() is this with one share.
+ *
+ * @return 0, or -EINVAL (as dg_guard_create(), or @p shares 0 or over 2^16), -ENOMEM.
+ */
+int dg_guard_create_share(struct dg_guard **g, uint32_t slots, uint32_t rate, uint32_t burst,
+			  uint64_t hz, uint32_t shares);
 
 void dg_guard_free(struct dg_guard *g);
 

@@ -12,6 +12,23 @@
 #include "dg_filter.h"
 #include "dg_hitlog.h"
 #include "dg_name.h"
+#include "dg_pkt.h"
+
+/* Ten cache lines, and a multiple of 4 bytes as DPDK ring elements must be. */
+_Static_assert(sizeof(struct dg_hit_record) == 10 * 64, "hit record size");
+
+static const char *const trigger_names[DG_HIT_TRIGGER_COUNT] = {
+	[DG_HIT_TRIGGER_QNAME] = "qname",
+	[DG_HIT_TRIGGER_CNAME] = "cname",
+	[DG_HIT_TRIGGER_RESPONSE_IP] = "response-ip",
+	[DG_HIT_TRIGGER_CLIENT_IP] = "client-ip",
+};
+
+const char *
+dg_hit_trigger_name(enum dg_hit_trigger t)
+{
+	return (unsigned int)t < DG_HIT_TRIGGER_COUNT ? trigger_names[t] : "unknown";
+}
 
 /* Append cursor with a sticky overflow flag: write everything, check once at the end. */
 struct out {
@@ -223,35 +240,136 @@ dg_hitlog_qtype_name(uint16_t qtype, char *buf, size_t len)
 	return buf;
 }
 
+const char *
+dg_hit_identifier(const struct dg_hit_record *r)
+{
+	return r->meta != NULL ? r->meta->identifier : NULL;
+}
+
+const char *
+dg_hit_category(const struct dg_hit_record *r)
+{
+	return r->meta != NULL ? r->meta->category : NULL;
+}
+
+/* An address as text; IPv4 by hand (inet_ntop() goes through snprintf: a third of a
+ * line's cost). */
+static int
+put_addr(struct out *o, uint8_t family, const uint8_t *a)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (family == 6) {
+		if (inet_ntop(AF_INET6, a, text, sizeof(text)) == NULL)
+			return -EAFNOSUPPORT;
+		puts_(o, text);
+		return 0;
+	}
+	for (int i = 0; i < 4; i++) {
+		putu(o, a[i], 1);
+		if (i < 3)
+			put(o, ".", 1);
+	}
+	return 0;
+}
+
+/* "vlan":[...] without the key: each tag's TPID, PCP, DEI and VID, outermost first. */
+static void
+put_vlan(struct out *o, const struct dg_hit_record *r)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int n = r->vlan_n < DG_HIT_VLAN_MAX ? r->vlan_n : DG_HIT_VLAN_MAX;
+
+	put(o, "[", 1);
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *t = r->vlan[i];
+		char tpid[6] = { '0', 'x', hex[t[0] >> 4], hex[t[0] & 15], hex[t[1] >> 4],
+				 hex[t[1] & 15] };
+
+		puts_(o, i ? ",{\"tpid\":\"" : "{\"tpid\":\"");
+		put(o, tpid, sizeof(tpid));
+		puts_(o, "\",\"pcp\":");
+		putu(o, t[2] >> 5, 1);
+		puts_(o, ",\"dei\":");
+		putu(o, (t[2] >> 4) & 1, 1);
+		puts_(o, ",\"vid\":");
+		putu(o, (unsigned int)(t[2] & 15) << 8 | t[3], 1);
+		put(o, "}", 1);
+	}
+	put(o, "]", 1);
+}
+
+/* ,"match":VALUE for a trigger other than the question. */
+static int
+put_match(struct out *o, const struct dg_hit_record *r)
+{
+	char name[DG_NAME_TEXT_MAX];
+	size_t len;
+	int n;
+
+	puts_(o, ",\"match\":");
+	if (r->trigger == DG_HIT_TRIGGER_CNAME) {
+		/* a wire name: its length is where its root label is */
+		for (len = 0; len < sizeof(r->match) && r->match[len] != 0; len += 1 + r->match[len])
+			;
+		if (len >= sizeof(r->match))
+			return -EBADMSG;
+		n = dg_name_to_text(r->match, len + 1, name, sizeof(name));
+		if (n < 0)
+			return -EBADMSG;
+		put_jstr(o, name);
+		return 0;
+	}
+	if (r->trigger != DG_HIT_TRIGGER_RESPONSE_IP && r->trigger != DG_HIT_TRIGGER_CLIENT_IP)
+		return -EBADMSG;
+	if (r->match[0] > (r->flags & DG_HIT_F_MATCH6 ? 128 : 32))
+		return -EBADMSG;
+	put(o, "\"", 1);
+	if (put_addr(o, r->flags & DG_HIT_F_MATCH6 ? 6 : 4, r->match + 1) < 0)
+		return -EBADMSG;
+	put(o, "/", 1);
+	putu(o, r->match[0], 1);
+	put(o, "\"", 1);
+	return 0;
+}
+
+int
+dg_hitlog_format_l2(const struct dg_hit_record *r, char *buf, size_t len)
+{
+	struct out o = { buf, len, 0, false };
+
+	puts_(&o, "{\"port\":");
+	putu(&o, r->port, 1);
+	puts_(&o, ",\"vlan\":");
+	put_vlan(&o, r);
+	put(&o, "}", 1);
+	if (o.full || o.off >= len)
+		return -ENOSPC;
+	buf[o.off] = '\0';
+	return (int)o.off;
+}
+
 int
 dg_hitlog_format_json(const struct dg_hit_record *r, const struct dg_hitlog_clock *c,
 		      char *buf, size_t len)
 {
-	char name[DG_NAME_TEXT_MAX], addr[INET6_ADDRSTRLEN], tbuf[12];
+	char name[DG_NAME_TEXT_MAX], tbuf[12];
 	struct out o = { buf, len, 0, false };
 	int n;
 
 	if (r->family != 4 && r->family != 6)
 		return -EAFNOSUPPORT;
-	n = dg_name_to_text(r->qname, r->qname_len, name, sizeof(name));
+	if ((size_t)DG_HIT_QNAME_OFF + r->qname_len > dg_hit_msg_kept(r))
+		return -EBADMSG;
+	n = dg_name_to_text(r->msg + DG_HIT_QNAME_OFF, r->qname_len, name, sizeof(name));
 	if (n < 0)
 		return -EBADMSG;
-	/* inet_ntop() goes through snprintf for IPv4: a third of the line's cost. */
-	if (r->family == 6 && inet_ntop(AF_INET6, r->src_addr, addr, sizeof(addr)) == NULL)
-		return -EAFNOSUPPORT;
 
 	puts_(&o, "{\"time\":");
 	put_time(&o, dg_hitlog_clock_ns(c, r->tsc));
 	puts_(&o, ",\"client\":\"");
-	if (r->family == 4) {
-		for (int i = 0; i < 4; i++) {
-			putu(&o, r->src_addr[i], 1);
-			if (i < 3)
-				put(&o, ".", 1);
-		}
-	} else {
-		puts_(&o, addr);
-	}
+	if (put_addr(&o, r->family, r->src_addr) < 0)
+		return -EAFNOSUPPORT;
 	puts_(&o, "\",\"client_port\":");
 	putu(&o, r->src_port, 1);
 	puts_(&o, ",\"qname\":");
@@ -259,13 +377,31 @@ dg_hitlog_format_json(const struct dg_hit_record *r, const struct dg_hitlog_cloc
 	puts_(&o, ",\"qtype\":\"");
 	puts_(&o, dg_hitlog_qtype_name(r->qtype, tbuf, sizeof(tbuf)));
 	puts_(&o, "\",\"identifier\":");
-	put_jstr(&o, r->identifier);
+	put_jstr(&o, dg_hit_identifier(r));
 	puts_(&o, ",\"category\":");
-	put_jstr(&o, r->category);
+	put_jstr(&o, dg_hit_category(r));
 	puts_(&o, ",\"action\":");
 	put_jstr(&o, dg_action_name((enum dg_action)r->action));
 	puts_(&o, ",\"port\":");
 	putu(&o, r->port, 1);
+	puts_(&o, ",\"reason\":");
+	put_jstr(&o, r->reason != 0 ? dg_fwd_reason_name((enum dg_fwd_reason)r->reason) : NULL);
+	puts_(&o, r->flags & DG_HIT_F_TC ? ",\"tc\":true" : ",\"tc\":false");
+	puts_(&o, r->flags & DG_HIT_F_TCP ? ",\"transport\":\"tcp\"" : ",\"transport\":\"udp\"");
+	puts_(&o, ",\"id\":");
+	putu(&o, dg_hit_id(r), 1);
+	puts_(&o, ",\"resolver\":\"");
+	if (put_addr(&o, r->family, r->dst_addr) < 0)
+		return -EAFNOSUPPORT;
+	puts_(&o, "\",\"resolver_port\":");
+	putu(&o, r->dst_port, 1);
+	puts_(&o, ",\"vlan\":");
+	put_vlan(&o, r);
+	puts_(&o, ",\"trigger\":\"");
+	puts_(&o, dg_hit_trigger_name((enum dg_hit_trigger)r->trigger));
+	put(&o, "\"", 1);
+	if (r->trigger != DG_HIT_TRIGGER_QNAME && put_match(&o, r) < 0)
+		return -EBADMSG;
 	puts_(&o, "}\n");
 	/* Room for the NUL too, so callers may treat the line as a C string. */
 	if (o.full || o.off >= len)

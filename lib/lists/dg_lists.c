@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dg_list_rejects.h"
 #include "dg_lists.h"
 #include "lists_pvt.h"
 
@@ -25,7 +26,7 @@ static const char *const format_names[DG_LIST_FORMAT_COUNT] = {
 static const char *const skip_names[DG_LIST_SKIP_COUNT] = {
 	[DG_LIST_SKIP_IP] = "ip-address",
 	[DG_LIST_SKIP_LOCALHOST] = "localhost",
-	[DG_LIST_SKIP_RPZ_TRIGGER] = "unsupported-rpz-trigger",
+	[DG_LIST_SKIP_NOT_SUPPORTED] = "not-supported",
 	[DG_LIST_SKIP_UNSUPPORTED] = "unsupported",
 	[DG_LIST_SKIP_INVALID] = "invalid",
 };
@@ -60,7 +61,9 @@ dg_list_opts_init(struct dg_list_opts *o)
 	o->defaults.start_day = DG_FILTER_DAY_OPEN_START;
 	o->defaults.end_day = DG_FILTER_DAY_OPEN_END;
 	o->mode = -1;
+	o->rpz_action = -1;
 	o->report = stderr;
+	o->report_lines = DG_LIST_REPORT_LINES;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
@@ -80,25 +83,27 @@ int
 dg_list_parse_day(const char *s, size_t len, uint32_t open, uint32_t *day)
 {
 	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	unsigned int v[3] = { 0, 0, 0 }, f = 0, digits = 0;
+	unsigned int v[3] = { 0, 0, 0 }, f = 0;
 
 	if (len == 1 && s[0] == '-') {
 		*day = open;
 		return 0;
 	}
+	/* exactly YYYY-MM-DD: 2024-1-011 is a typo, not 2024-01-11 */
+	if (len != 10)
+		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '-' && digits > 0 && f < 2) {
+		if (i == 4 || i == 7) {
+			if (s[i] != '-')
+				return -EINVAL;
 			f++;
-			digits = 0;
-		} else if (s[i] >= '0' && s[i] <= '9' && digits < 4) {
+		} else if (s[i] >= '0' && s[i] <= '9') {
 			v[f] = v[f] * 10 + (unsigned int)(s[i] - '0');
-			digits++;
 		} else {
 			return -EINVAL;
 		}
 	}
-	if (f != 2 || digits == 0 || len != 10 || v[0] < 1970 || v[1] < 1 || v[1] > 12 ||
-	    v[2] < 1 || v[2] > mdays[v[1] - 1])
+	if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > mdays[v[1] - 1])
 		return -EINVAL;
 	if (v[1] == 2 && v[2] == 29 && !(v[0] % 4 == 0 && (v[0] % 100 != 0 || v[0] % 400 == 0)))
 		return -EINVAL;
@@ -137,23 +142,41 @@ lst_split(const char *s, size_t len, struct lst_tok *t, int max, int quotes)
 }
 
 int
-lst_reject(struct lst_ctx *c, enum dg_list_skip why, const char *fmt, ...)
+lst_reject_kind(struct lst_ctx *c, enum dg_list_skip why, const char *kind,
+		const char *reason)
 {
-	char reason[512];
-	va_list ap;
-
 	c->rep->skipped[why]++;
 	if (why == DG_LIST_SKIP_LOCALHOST)
 		return 0;
 	c->rep->rejected++;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (c->o->report != NULL)
-		fprintf(c->o->report, "%s:%lu: %s\n", c->file, c->line, reason);
+	if (c->rej != NULL)
+		dg_list_rejects_add(c->rej, c->line, why, kind, reason);
 	if (c->o->report_cb != NULL)
 		c->o->report_cb(c->o->report_arg, c->file, c->line, why, reason);
 	return c->o->strict ? -EINVAL : 0;
+}
+
+int
+lst_reject(struct lst_ctx *c, enum dg_list_skip why, const char *fmt, ...)
+{
+	char reason[DG_LIST_REJECTS_REASON_MAX], kind[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	/* the format is the reason's kind: one count per call site */
+	dg_list_reason_kind(fmt, kind, sizeof(kind));
+	return lst_reject_kind(c, why, kind, reason);
+}
+
+void
+lst_not_supported(struct lst_ctx *c, const char *what)
+{
+	c->rep->skipped[DG_LIST_SKIP_NOT_SUPPORTED]++;
+	c->rep->not_supported++;
+	if (c->rej != NULL)
+		dg_list_rejects_add(c->rej, c->line, DG_LIST_SKIP_NOT_SUPPORTED, what, what);
 }
 
 /* All labels made of digits (an IPv4 address, or a numeric TLD no registry allows). */
@@ -325,6 +348,7 @@ dg_lists_load_stream(struct dg_filter_builder *b, FILE *in, const char *name,
 {
 	struct dg_list_opts defopts;
 	struct dg_list_report dummy;
+	struct dg_list_rejects *own = NULL;
 	struct lst_ctx *c;
 	char *line = NULL;
 	size_t cap = 0;
@@ -355,6 +379,16 @@ dg_lists_load_stream(struct dg_filter_builder *b, FILE *in, const char *name,
 	c->o = opts;
 	c->rep = rep;
 	c->file = name;
+	/* The report needs the counts per reason even when the caller keeps nothing. */
+	c->rej = opts->rejects;
+	if (c->rej == NULL && opts->report != NULL &&
+	    dg_list_rejects_create(&own, opts->report_lines, DG_LIST_REJECTS_MAX_BYTES) == 0)
+		c->rej = own;
+	if (c->rej != NULL && (rc = dg_list_rejects_reset(c->rej, name)) < 0) {
+		dg_list_rejects_free(own);
+		free(c);
+		return rc;
+	}
 	while ((got = getline(&line, &cap, in)) >= 0) {
 		size_t len = trim(line, (size_t)got, c->line == 0);
 
@@ -371,6 +405,9 @@ dg_lists_load_stream(struct dg_filter_builder *b, FILE *in, const char *name,
 		rc = -EIO;
 	if (rc == 0 && fmt == DG_LIST_RPZ)
 		rc = lst_rpz_finish(c);
+	if (opts->report != NULL && c->rej != NULL)
+		dg_list_rejects_write(c->rej, opts->report, opts->report_lines);
+	dg_list_rejects_free(own);
 	free(line);
 	free(c);
 	return rc;

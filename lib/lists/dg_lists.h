@@ -12,9 +12,11 @@
  * UTF-8 BOM, blank lines, trailing dots and upper case; names must be LDH (letters,
  * digits, '-', '_'), so internationalised names come as punycode.
  *
- * Every line that is not loaded, other than comments, blanks, zone headers and localhost
- * lines of hosts files, is a rejection: it is counted by reason and reported as
- * `FILE:LINE: reason`. In strict mode the first rejection stops the load.
+ * Every line that is not loaded, other than comments, blanks, zone headers, localhost
+ * lines of hosts files and valid lines dnsgate does not act on ("not supported": RPZ
+ * triggers other than QNAME), is a rejection: it is counted by reason and reported as
+ * `FILE:LINE: reason` (dg_list_rejects.h keeps them for an operator). In strict mode the
+ * first rejection stops the load; not-supported lines never do.
  *
  * Several sources merge in one builder: load them in order of increasing precedence.
  * For one name the builder keeps every source's policy; the lookup takes the most
@@ -47,11 +49,15 @@ enum dg_list_format {
 enum dg_list_skip {
 	DG_LIST_SKIP_IP,          /**< an IP address where a name was expected */
 	DG_LIST_SKIP_LOCALHOST,   /**< a hosts-file localhost line (not reported) */
-	DG_LIST_SKIP_RPZ_TRIGGER, /**< rpz-ip, rpz-nsip, rpz-nsdname, rpz-client-ip triggers */
-	DG_LIST_SKIP_UNSUPPORTED, /**< valid syntax with no filter equivalent */
+	/** valid, but a policy dnsgate does not act on: RPZ rpz-ip, rpz-nsip, rpz-nsdname,
+	 *  rpz-client-ip triggers. Counted once per list, not a rejection. */
+	DG_LIST_SKIP_NOT_SUPPORTED,
+	DG_LIST_SKIP_UNSUPPORTED, /**< valid syntax with no filter equivalent (a rejection) */
 	DG_LIST_SKIP_INVALID,     /**< malformed line or name */
 	DG_LIST_SKIP_COUNT,
 };
+
+struct dg_list_rejects;
 
 /** Called once per rejected line; @p reason has no file or line prefix. */
 typedef void (*dg_list_report_cb)(void *arg, const char *file, unsigned long line,
@@ -66,8 +72,19 @@ struct dg_list_opts {
 	struct dg_entry_meta defaults;
 	/** Mode for hosts and domain lists; -1 = format default (domains subtree, hosts exact). */
 	int mode;
+	/** RPZ: -1 = the records' own actions; else every block entry gets this action
+	 * (passthru records stay allow), as BIND's response-policy `policy` override. */
+	int rpz_action;
 	int strict;          /**< non-zero: the first rejection fails the load with -EINVAL */
-	FILE *report;        /**< rejected lines as `FILE:LINE: reason\n`; may be NULL */
+	/**
+	 * The load's report, written when it ends (also on failure): the first
+	 * @ref report_lines rejected lines as `FILE:LINE: reason`, then counts per reason
+	 * (dg_list_rejects_write()). NULL: none.
+	 */
+	FILE *report;
+	size_t report_lines; /**< default DG_LIST_REPORT_LINES */
+	/** Filled with this load's rejections when set (reset first); NULL: only counted. */
+	struct dg_list_rejects *rejects;
 	dg_list_report_cb report_cb; /**< also called per rejection when set */
 	void *report_arg;
 };
@@ -78,7 +95,8 @@ struct dg_list_report {
 	uint64_t duplicates;  /**< policies already in the builder */
 	uint64_t ignored;     /**< comments, blank lines, zone header records */
 	uint64_t skipped[DG_LIST_SKIP_COUNT];
-	uint64_t rejected;    /**< sum of skipped[] except localhost */
+	uint64_t rejected;    /**< sum of skipped[] except localhost and not supported */
+	uint64_t not_supported; /**< skipped[DG_LIST_SKIP_NOT_SUPPORTED] */
 	enum dg_list_format format; /**< the format used (after detection) */
 };
 
@@ -86,7 +104,7 @@ struct dg_list_report {
  * Load one list file into @p b.
  *
  * @param opts  NULL for the defaults: no identifier, sinkhole, open dates, not strict,
- *              rejections to stderr.
+ *              a bounded report to stderr.
  * @param rep   Out, may be NULL: counts. Filled also on error (up to the failing line).
  * @return 0, or
  *   - -EINVAL: strict mode and a line was rejected, or a bad @p fmt,

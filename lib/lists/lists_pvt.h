@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dg_list_rejects.h"
 #include "dg_lists.h"
+#include "dg_rpz.h"
 
 enum {
 	LST_MAX_TOKENS = 64,
@@ -27,10 +29,8 @@ struct lst_rpz {
 	size_t owner_len;
 	int paren;                    /* inside ( ... ) of a multi-line record */
 	/* A/AAAA lines of one owner merge into one sinkhole policy before it is added */
-	int pending;
-	struct dg_name pname;
-	struct dg_entry_meta pmeta;
-	unsigned long pline;
+	int acc_ready;
+	struct dg_rpz_acc acc;
 };
 
 struct lst_ctx {
@@ -39,6 +39,7 @@ struct lst_ctx {
 	struct dg_list_report *rep;
 	const char *file;
 	unsigned long line;
+	struct dg_list_rejects *rej;  /* NULL: nothing kept, nothing reported */
 	struct lst_rpz rpz;
 };
 
@@ -65,9 +66,17 @@ lst_tok_is(const struct lst_tok *t, const char *s)
 /* Split on blanks; with @p quotes, "..." is one token (quotes dropped). */
 int lst_split(const char *s, size_t len, struct lst_tok *t, int max, int quotes);
 
-/* Count and report a rejected line; -EINVAL in strict mode, else 0. */
+/*
+ * Count and record a rejected line; -EINVAL in strict mode, else 0. @p fmt is also the
+ * reason's kind (dg_list_reason_kind()): one format per distinct reason.
+ */
+int lst_reject_kind(struct lst_ctx *c, enum dg_list_skip why, const char *kind,
+		    const char *reason);
 int lst_reject(struct lst_ctx *c, enum dg_list_skip why, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Count a valid line dnsgate does not act on (@p what, e.g. "rpz-ip trigger"); never fails. */
+void lst_not_supported(struct lst_ctx *c, const char *what);
 
 /*
  * Text name to wire name. Returns 0, 1 when the line was rejected (already counted and

@@ -1,21 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * RPZ zone files (draft-vixie-dnsop-dns-rpz): QNAME triggers only.
- *   name CNAME .             nxdomain      *.name CNAME .   same, below name
- *   name CNAME *.            nodata        name CNAME rpz-passthru.   allow
- *   name CNAME rpz-drop.     drop          name A/AAAA addr  sinkhole to addr
- * Owner names are relative to the zone: a relative owner is the trigger name itself, an
- * absolute one loses the $ORIGIN suffix. SOA/NS at the apex and $TTL are zone header.
+ * RPZ zone files: the text side. Each record line becomes a dg_rpz_rr for the shared rules
+ * (dg_rpz.c), which zone transfers use too. Owner names are relative to the zone: a
+ * relative owner is the trigger name itself, an absolute one loses the $ORIGIN suffix.
+ * $TTL, and the rest of a multi-line (SOA) record, are zone header.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "dg_lists.h"
+#include "dg_rpz.h"
 #include "lists_pvt.h"
-
-static const char *const rpz_triggers[] = {
-	"rpz-ip", "rpz-nsip", "rpz-nsdname", "rpz-client-ip", NULL,
-};
 
 static int
 is_ttl(const struct lst_tok *t)
@@ -40,38 +35,33 @@ is_class(const struct lst_tok *t)
 	       lst_tok_is(t, "cs");
 }
 
-/* Remove the origin suffix of @p n: 0, 1 if @p n is the origin, 2 if not under it. */
-static int
-strip_origin(const struct lst_rpz *z, struct dg_name *n)
+static uint16_t
+type_code(const struct lst_tok *t)
 {
-	for (unsigned int i = 0; i <= n->nlabels; i++) {
-		size_t len;
-		const uint8_t *w = dg_name_suffix(n, i, &len);
-		uint8_t buf[DG_NAME_MAXLEN];
+	static const struct {
+		const char *name;
+		uint16_t code;
+	} types[] = {
+		{ "a", DG_RPZ_TYPE_A }, { "ns", DG_RPZ_TYPE_NS }, { "cname", DG_RPZ_TYPE_CNAME },
+		{ "soa", DG_RPZ_TYPE_SOA }, { "aaaa", DG_RPZ_TYPE_AAAA },
+	};
 
-		if (len != z->origin.len || memcmp(w, z->origin.wire, len) != 0)
-			continue;
-		if (i == 0)
-			return 1;
-		memcpy(buf, n->wire, (size_t)(w - n->wire));
-		buf[w - n->wire] = 0;
-		return dg_name_from_wire(n, buf, (size_t)(w - n->wire) + 1, NULL) == 0 ? 0 : -1;
-	}
-	return 2;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (lst_tok_is(t, types[i].name))
+			return types[i].code;
+	return 0;
 }
 
+/* A finished policy: added with the line of its first record. */
 static int
-flush(struct lst_ctx *c)
+emit(void *arg, const struct dg_name *name, const struct dg_entry_meta *m, unsigned long tag)
 {
-	struct lst_rpz *z = &c->rpz;
+	struct lst_ctx *c = arg;
 	unsigned long line = c->line;
 	int rc;
 
-	if (!z->pending)
-		return 0;
-	z->pending = 0;
-	c->line = z->pline; /* a rejection names the first line of the record */
-	rc = lst_add(c, &z->pname, &z->pmeta);
+	c->line = tag;
+	rc = lst_add(c, name, m);
 	c->line = line;
 	return rc;
 }
@@ -79,75 +69,7 @@ flush(struct lst_ctx *c)
 int
 lst_rpz_finish(struct lst_ctx *c)
 {
-	return flush(c);
-}
-
-/* The policy a CNAME target stands for, or -1 (reported by the caller). */
-static int
-cname_action(const struct lst_tok *t)
-{
-	struct lst_tok u = *t;
-
-	if (u.len > 1 && u.p[u.len - 1] == '.')
-		u.len--;
-	if (lst_tok_is(&u, ".") || (t->len == 1 && t->p[0] == '.'))
-		return DG_ACTION_NXDOMAIN;
-	if (lst_tok_is(&u, "*"))
-		return DG_ACTION_NODATA;
-	if (lst_tok_is(&u, "rpz-passthru"))
-		return DG_ACTION_ALLOW;
-	if (lst_tok_is(&u, "rpz-drop"))
-		return DG_ACTION_DROP;
-	return -1;
-}
-
-/* Owner text to trigger name and mode. 0, 1 (rejected or apex: *apex set), or < 0. */
-static int
-owner_name(struct lst_ctx *c, const struct lst_tok *o, struct dg_name *n,
-	   enum dg_match_mode *mode, int *apex)
-{
-	struct lst_tok t = *o;
-	int rc, absolute = t.len > 1 && t.p[t.len - 1] == '.' &&
-			   (t.len < 2 || t.p[t.len - 2] != '\\');
-
-	*apex = 0;
-	*mode = DG_MATCH_EXACT;
-	if (lst_tok_is(&t, "@")) {
-		*apex = 1;
-		return 1;
-	}
-	if (t.len >= 2 && t.p[0] == '*' && t.p[1] == '.') {
-		*mode = DG_MATCH_BELOW;
-		t.p += 2;
-		t.len -= 2;
-	}
-	rc = lst_name(c, t.p, t.len, LST_TEXT_ESCAPES, n);
-	if (rc != 0)
-		return rc;
-	if (absolute && c->rpz.has_origin) {
-		rc = strip_origin(&c->rpz, n);
-		if (rc < 0)
-			return lst_reject(c, DG_LIST_SKIP_INVALID, "bad owner name") ?: 1;
-		if (rc == 2)
-			return lst_reject(c, DG_LIST_SKIP_INVALID, "owner outside $ORIGIN") ?: 1;
-		if (rc == 1 && *mode == DG_MATCH_EXACT) {
-			*apex = 1;
-			return 1;
-		}
-		if (rc == 1 || n->nlabels == 0)
-			return lst_reject(c, DG_LIST_SKIP_UNSUPPORTED, "policy for the whole zone") ?: 1;
-	}
-	size_t len;
-	const uint8_t *last = dg_name_suffix(n, n->nlabels - 1u, &len);
-
-	for (const char *const *tr = rpz_triggers; *tr != NULL; tr++) {
-		size_t tl = strlen(*tr);
-
-		if (last[0] == tl && memcmp(last + 1, *tr, tl) == 0)
-			return lst_reject(c, DG_LIST_SKIP_RPZ_TRIGGER,
-					  "%s trigger not supported (QNAME triggers only)", *tr) ?: 1;
-	}
-	return 0;
+	return c->rpz.acc_ready ? dg_rpz_acc_flush(&c->rpz.acc) : 0;
 }
 
 static int
@@ -170,15 +92,39 @@ directive(struct lst_ctx *c, const struct lst_tok *t, int n)
 			  t[0].p);
 }
 
+/* Owner text to rr->owner (or rr->apex). 0, 1 (rejected), or < 0 (strict). */
+static int
+owner(struct lst_ctx *c, const struct lst_tok *o, struct dg_rpz_rr *rr, struct dg_name *n)
+{
+	struct lst_tok t = *o;
+	int rc;
+
+	if (lst_tok_is(&t, "@")) {
+		rr->apex = 1;
+		return 0;
+	}
+	rr->relative = !(t.len > 1 && t.p[t.len - 1] == '.' && t.p[t.len - 2] != '\\');
+	if (t.len >= 2 && t.p[0] == '*' && t.p[1] == '.') {
+		rr->wildcard = 1;
+		t.p += 2;
+		t.len -= 2;
+	}
+	rc = lst_name(c, t.p, t.len, LST_TEXT_ESCAPES, n);
+	rr->owner = n;
+	return rc;
+}
+
 int
 lst_rpz_line(struct lst_ctx *c, char *s, size_t len)
 {
 	struct lst_rpz *z = &c->rpz;
-	struct lst_tok t[LST_MAX_TOKENS], owner;
-	struct dg_entry_meta m = c->o->defaults;
-	struct dg_name name;
-	enum dg_match_mode mode;
-	int n, i = 0, rc, apex, v;
+	struct lst_tok t[LST_MAX_TOKENS], otok;
+	struct dg_rpz_rr rr = { 0 };
+	struct dg_rpz_policy pol;
+	struct dg_name oname, target;
+	uint8_t addr[16];
+	char tname[16];
+	int n, i = 0, rc;
 	char *semi = memchr(s, ';', len);
 
 	if (semi != NULL)
@@ -199,80 +145,57 @@ lst_rpz_line(struct lst_ctx *c, char *s, size_t len)
 		return directive(c, t, n);
 	if (memchr(s, '(', len) != NULL && memchr(s, ')', len) == NULL)
 		z->paren = 1;
-	if (s[0] == ' ' || s[0] == '\t') {
-		owner.p = z->owner;
-		owner.len = z->owner_len;
-	} else {
+	if (s[0] != ' ' && s[0] != '\t') {
 		if (t[0].len >= sizeof(z->owner))
 			return lst_reject(c, DG_LIST_SKIP_INVALID, "owner name too long");
 		memcpy(z->owner, t[0].p, t[0].len);
 		z->owner_len = t[0].len;
-		owner.p = z->owner;
-		owner.len = z->owner_len;
 		i = 1;
 	}
+	otok.p = z->owner;
+	otok.len = z->owner_len;
 	for (int k = 0; k < 2 && i < n && (is_ttl(&t[i]) || is_class(&t[i])); k++)
 		i++;
 	if (i >= n)
 		return lst_reject(c, DG_LIST_SKIP_INVALID, "record without a type");
-	if (owner.len == 0)
+	if (otok.len == 0)
 		return lst_reject(c, DG_LIST_SKIP_INVALID, "record without an owner");
-	rc = owner_name(c, &owner, &name, &mode, &apex);
-	if (rc < 0 || (rc == 1 && !apex))
+	rc = owner(c, &otok, &rr, &oname);
+	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	if (lst_tok_is(&t[i], "soa") || lst_tok_is(&t[i], "ns")) {
-		if (apex || !z->has_origin) {
-			c->rep->ignored++;
-			return 0;
-		}
-		return lst_reject(c, DG_LIST_SKIP_UNSUPPORTED, "%.*s record below the apex",
-				  (int)t[i].len, t[i].p);
+	rr.origin = z->has_origin ? &z->origin : NULL;
+	rr.type = type_code(&t[i]);
+	snprintf(tname, sizeof(tname), "%.*s", (int)t[i].len, t[i].p);
+	rr.type_name = tname;
+	rr.rdata_fields = (unsigned int)(n - i - 1);
+	if (rr.rdata_fields > 0) {
+		rr.rdata_text = t[i + 1].p;
+		rr.rdata_len = t[i + 1].len;
+		if (rr.type == DG_RPZ_TYPE_A || rr.type == DG_RPZ_TYPE_AAAA)
+			rr.addr = lst_addr(&t[i + 1], addr) == (rr.type == DG_RPZ_TYPE_A ? 4 : 6) ?
+				  addr : NULL;
+		else if (rr.type == DG_RPZ_TYPE_CNAME &&
+			 dg_name_from_text(&target, t[i + 1].p, t[i + 1].len) == 0)
+			rr.target = &target;
 	}
-	if (apex)
-		return lst_reject(c, DG_LIST_SKIP_UNSUPPORTED, "%.*s record at the zone apex",
-				  (int)t[i].len, t[i].p);
-	if (n - i != 2)
-		return lst_reject(c, DG_LIST_SKIP_INVALID, "expected one rdata field");
-	m.mode = mode;
-	if (lst_tok_is(&t[i], "a") || lst_tok_is(&t[i], "aaaa")) {
-		uint8_t a[16];
-		int fam = lst_addr(&t[i + 1], a);
-
-		if (fam != (t[i].len == 1 ? 4 : 6))
-			return lst_reject(c, DG_LIST_SKIP_INVALID, "bad address '%.*s'",
-					  (int)t[i + 1].len, t[i + 1].p);
-		/* A and AAAA of one owner make one policy */
-		if (!z->pending || z->pmeta.mode != mode || z->pname.len != name.len ||
-		    memcmp(z->pname.wire, name.wire, name.len) != 0) {
-			if ((rc = flush(c)) < 0)
-				return rc;
-			z->pending = 1;
-			z->pname = name;
-			z->pmeta = m;
-			z->pmeta.action = DG_ACTION_SINKHOLE;
-			z->pmeta.has_sinkhole4 = z->pmeta.has_sinkhole6 = 0;
-			z->pline = c->line;
-		}
-		if (fam == 4 && !z->pmeta.has_sinkhole4) {
-			z->pmeta.has_sinkhole4 = 1;
-			memcpy(z->pmeta.sinkhole4, a, 4);
-		} else if (fam == 6 && !z->pmeta.has_sinkhole6) {
-			z->pmeta.has_sinkhole6 = 1;
-			memcpy(z->pmeta.sinkhole6, a, 16);
-		} else {
-			c->rep->duplicates++; /* one sinkhole address per family */
-		}
+	switch (dg_rpz_map(&rr, &pol)) {
+	case DG_RPZ_HEADER:
+		c->rep->ignored++;
 		return 0;
+	case DG_RPZ_REJECT:
+		return lst_reject_kind(c, pol.why, pol.kind, pol.reason);
+	case DG_RPZ_NOT_SUPPORTED:
+		lst_not_supported(c, pol.reason);
+		return 0;
+	default:
+		break;
 	}
-	if ((rc = flush(c)) < 0)
-		return rc;
-	if (!lst_tok_is(&t[i], "cname"))
-		return lst_reject(c, DG_LIST_SKIP_UNSUPPORTED, "local data of type %.*s",
-				  (int)t[i].len, t[i].p);
-	v = cname_action(&t[i + 1]);
-	if (v < 0)
-		return lst_reject(c, DG_LIST_SKIP_UNSUPPORTED, "CNAME %.*s (rewrite, tcp-only)",
-				  (int)t[i + 1].len, t[i + 1].p);
-	m.action = (enum dg_action)v;
-	return lst_add(c, &name, &m);
+	if (!z->acc_ready) {
+		dg_rpz_acc_init(&z->acc, c->o, emit, c);
+		z->acc_ready = 1;
+	}
+	rc = dg_rpz_acc_add(&z->acc, &pol, c->line);
+	if (rc == 1)
+		c->rep->duplicates++; /* one sinkhole address per family */
+	return rc < 0 ? rc : 0;
 }

@@ -210,6 +210,10 @@ native_line(struct lst_ctx *c, const char *s, size_t len)
 		return lst_reject(c, DG_LIST_SKIP_INVALID,
 				  "%d fields, expected name identifier category action mode "
 				  "start end [address...]", n);
+	/* lst_split() stops at LST_MAX_TOKENS: what follows must not pass unread */
+	if (n == LST_MAX_TOKENS)
+		return lst_reject(c, DG_LIST_SKIP_INVALID, "more than %d fields",
+				  LST_MAX_TOKENS - 1);
 	m.identifier = tok_str(&t[1], ident, sizeof(ident), m.identifier);
 	m.category = tok_str(&t[2], cat, sizeof(cat), m.category);
 	if ((t[1].len >= sizeof(ident)) || t[2].len >= sizeof(cat))

@@ -343,22 +343,27 @@ dg_optout_lookup_v6(const struct dg_optout *t, const uint8_t a[16])
 	return find6(t, load6(a)) >= 0;
 }
 
-const struct dg_optout_prefix *
-dg_optout_match(const struct dg_optout *t, int family, const uint8_t *a)
+long
+dg_optout_match_index(const struct dg_optout *t, int family, const uint8_t *a)
 {
-	int32_t i;
 	uint32_t x;
 
 	if (t == NULL || a == NULL)
-		return NULL;
+		return -1;
 	if (family == DG_OPTOUT_V4) {
 		memcpy(&x, a, sizeof(x));
-		i = find4(t, be32toh(x));
-	} else if (family == DG_OPTOUT_V6) {
-		i = find6(t, load6(a));
-	} else {
-		return NULL;
+		return find4(t, be32toh(x));
 	}
+	if (family == DG_OPTOUT_V6)
+		return find6(t, load6(a));
+	return -1;
+}
+
+const struct dg_optout_prefix *
+dg_optout_match(const struct dg_optout *t, int family, const uint8_t *a)
+{
+	long i = dg_optout_match_index(t, family, a);
+
 	return i < 0 ? NULL : &t->pfx[i];
 }
 

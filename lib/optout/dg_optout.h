@@ -59,6 +59,9 @@ struct dg_optout_prefix {
 	uint8_t family;     /**< enum dg_optout_family */
 	uint8_t len;        /**< prefix length: 0..32 or 0..128 */
 	uint8_t addr[16];   /**< network order; IPv4 uses the first 4 bytes */
+	uint8_t value;      /**< the caller's tag kept with the prefix (0 unless set; a
+			     *   quarantine action). Not compared: a prefix is in a table
+			     *   once, with the value of the copy the build kept */
 };
 
 /** Opaque immutable table. */
@@ -157,6 +160,15 @@ bool dg_optout_lookup_v6(const struct dg_optout *t, const uint8_t a[16]);
  */
 const struct dg_optout_prefix *dg_optout_match(const struct dg_optout *t, int family,
 	const uint8_t *a);
+
+/**
+ * dg_optout_match() as an index for dg_optout_get(), for callers that keep a counter per
+ * prefix (the table is a general longest-prefix set: encrypted-DNS addresses use it too).
+ * Data path: no lock, no write, no allocation.
+ *
+ * @return the index, or -1 when no prefix covers @p a or @p family is invalid.
+ */
+long dg_optout_match_index(const struct dg_optout *t, int family, const uint8_t *a);
 
 #ifdef __cplusplus
 }

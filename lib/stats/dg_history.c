@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -69,6 +72,7 @@ struct dg_history {
 	sqlite3 *db;
 	char *appliance;
 	sqlite3_stmt *st[ST_COUNT];
+	char errmsg[256];   /* why the last statement failed (a reset clears SQLite's own) */
 };
 
 static int
@@ -134,7 +138,7 @@ migrate(sqlite3 *db, const char *path, char *err, size_t len)
 	if (version > DG_HISTORY_SCHEMA)
 		return fail(err, len, path, "schema newer than this dnsgate", -EPROTO);
 	if (objects != 0)
-		return fail(err, len, path, "not a dnsgate history (unknown tables)", -EBADMSG);
+		return fail(err, len, path, "not a dnsgate history (unknown tables)", -EPROTO);
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, schema_v1, NULL, NULL, NULL);
@@ -174,8 +178,8 @@ dg_history_open(struct dg_history **hp, const char *path, const char *appliance,
 	}
 	sqlite3_extended_result_codes(h->db, 0);
 	/* A reader (the report, sqlite3) may hold a lock briefly: wait, do not fail. */
-	sqlite3_busy_timeout(h->db, 5000);
-	rc = sqlite3_exec(h->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	sqlite3_busy_timeout(h->db, DG_HISTORY_BUSY_MS);
+	rc = sqlite3_exec(h->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			  " PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		rc = fail(err, len, path, sqlite3_errmsg(h->db), sql_errno(rc));
@@ -213,10 +217,54 @@ dg_history_close(struct dg_history *h)
 	free(h);
 }
 
+void
+dg_history_set_busy_wait(struct dg_history *h, unsigned int ms)
+{
+	sqlite3_busy_timeout(h->db, ms > INT32_MAX ? INT32_MAX : (int)ms);
+}
+
+int
+dg_history_set_aside(const char *path, char *moved, size_t len)
+{
+	static const char *const aux[] = { "-wal", "-shm" };
+	char to[4096], from[4096];
+	struct stat st;
+	long long now = (long long)time(NULL);
+	int n;
+
+	if (stat(path, &st) != 0)
+		return -errno;
+	for (unsigned int k = 0;; k++) {
+		n = k == 0 ? snprintf(to, sizeof(to) - 8, "%s.bad-%lld", path, now) :
+			     snprintf(to, sizeof(to) - 8, "%s.bad-%lld.%u", path, now, k);
+		if (n < 0 || (size_t)n >= sizeof(to) - 8)
+			return -ENAMETOOLONG;
+		if (lstat(to, &st) != 0 && errno == ENOENT)
+			break;
+		if (k == 99)
+			return -EEXIST;
+	}
+	if (rename(path, to) != 0)
+		return -errno;
+	/* The journal files go with the database they belong to (a stale WAL must not meet
+	 * the new database); in the same directory, these renames do what the first did. */
+	for (unsigned int i = 0; i < 2; i++) {
+		char aux_to[sizeof(to)];
+
+		snprintf(from, sizeof(from), "%s%s", path, aux[i]);
+		snprintf(aux_to, sizeof(aux_to), "%s%s", to, aux[i]);
+		if (rename(from, aux_to) != 0 && errno != ENOENT)
+			return -errno;
+	}
+	if (moved != NULL)
+		snprintf(moved, len, "%s", to);
+	return 0;
+}
+
 const char *
 dg_history_errmsg(struct dg_history *h)
 {
-	return sqlite3_errmsg(h->db);
+	return h->errmsg[0] != '\0' ? h->errmsg : sqlite3_errmsg(h->db);
 }
 
 /* Run a statement that returns no row, then reset it for the next use. */
@@ -225,6 +273,8 @@ run(struct dg_history *h, enum stmt i)
 {
 	int rc = sqlite3_step(h->st[i]);
 
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		snprintf(h->errmsg, sizeof(h->errmsg), "%s", sqlite3_errmsg(h->db));
 	sqlite3_reset(h->st[i]);
 	sqlite3_clear_bindings(h->st[i]);
 	return rc == SQLITE_DONE ? 0 : sql_errno(rc) ?: -EIO;
@@ -301,6 +351,7 @@ dg_history_append(struct dg_history *h, const struct dg_history_interval *iv)
 	for (i = DG_HISTORY_ACTIONS_USED; i < DG_HISTORY_ACTIONS; i++)
 		if (iv->by_action[i] != 0)
 			return -EINVAL;
+	h->errmsg[0] = '\0';
 	rc = begin(h);
 	if (rc != 0)
 		return rc;
@@ -333,6 +384,7 @@ dg_history_record_load(struct dg_history *h, int64_t loaded_at,
 		if (e[i].identifier == NULL || e[i].identifier[0] == '\0' ||
 		    e[i].end_day < e[i].start_day)
 			return -EINVAL;
+	h->errmsg[0] = '\0';
 	rc = begin(h);
 	if (rc != 0)
 		return rc;

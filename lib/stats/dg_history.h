@@ -11,8 +11,9 @@
  * shutdown and before a reload; each append is one transaction, so a crash loses at most
  * the interval being counted and never leaves half an interval. Each list load records
  * the identifiers' metadata (category, FQDN count, filtering dates) as one transaction.
- * The database is in WAL mode with synchronous=FULL: readers (the report, sqlite3) never
- * block the appliance, and a committed interval survives a power cut.
+ * The database is in WAL mode with synchronous=NORMAL: readers (the report, sqlite3) never
+ * block the appliance, a committed interval survives a crash of the process, and a commit
+ * costs no fsync on the management loop (the WAL is synced at checkpoints and at close).
  *
  * The schema is documented in docs/report.md; PRAGMA user_version holds its version
  * (DG_HISTORY_SCHEMA). Every row carries the appliance name, so databases of several
@@ -34,6 +35,7 @@ enum {
 	DG_HISTORY_ACTIONS_USED = 6, /**< sinkhole nxdomain nodata drop allow log-only */
 	DG_HISTORY_DAY_OPEN_START = 0,
 	DG_HISTORY_DAY_OPEN_END = UINT32_MAX,
+	DG_HISTORY_BUSY_MS = 5000, /**< default wait for another writer's lock */
 };
 
 struct dg_history;
@@ -79,12 +81,16 @@ struct dg_history_sum {
  *
  * @param appliance  Name stored with every row this handle writes (non-empty).
  * @param err        Receives a readable reason on failure (may be NULL).
+ * A write waits DG_HISTORY_BUSY_MS for another writer's lock (dg_history_set_busy_wait()).
+ *
  * @return 0, or
  *   - -EINVAL: empty appliance name,
  *   - -ENOMEM,
- *   - -EPROTO: the database has a newer schema than this build knows,
- *   - -EBADMSG: the file is not an SQLite database or is corrupt,
- *   - -EACCES / -ENOENT / -EROFS / -EIO / -EBUSY: the file cannot be opened or written.
+ *   - -EPROTO: not ours to change: a newer schema than this build knows, or another
+ *     program's tables,
+ *   - -EBADMSG: the file is not an SQLite database or is corrupt (dg_history_set_aside()),
+ *   - -EACCES / -ENOENT / -EROFS / -EIO / -EBUSY / -ENOSPC: the file cannot be opened or
+ *     written.
  */
 int dg_history_open(struct dg_history **h, const char *path, const char *appliance,
 		    char *err, size_t len);
@@ -97,7 +103,9 @@ int dg_history_open(struct dg_history **h, const char *path, const char *applian
  *   - -EINVAL: end < start, by_action[6..7] not 0, n_idents without idents, or an
  *     identifier given twice,
  *   - -ERANGE: a count above INT64_MAX (SQLite integers are signed),
- *   - -EBUSY / -ENOSPC / -EIO / -EROFS / -ENOMEM / -EBADMSG: from SQLite.
+ *   - -EBUSY / -ENOSPC / -EIO / -EROFS / -ENOMEM: from SQLite,
+ *   - -EBADMSG: the database is damaged (an open reads only its first page, so damage
+ *     elsewhere shows here; see dg_history_set_aside()).
  */
 int dg_history_append(struct dg_history *h, const struct dg_history_interval *iv);
 
@@ -122,7 +130,28 @@ int dg_history_record_load(struct dg_history *h, int64_t loaded_at,
 int dg_history_sum(struct dg_history *h, int64_t from, int64_t to,
 		   struct dg_history_sum *out);
 
-/** Last SQLite error text of this handle (for logs). */
+/**
+ * How long a write waits for another writer's lock before it fails with -EBUSY (0: not at
+ * all). A caller that must not stall (a management loop) waits briefly and tries again
+ * later.
+ */
+void dg_history_set_busy_wait(struct dg_history *h, unsigned int ms);
+
+/**
+ * Move a damaged history out of the way so a new one can be created at @p path: rename it,
+ * and its `-wal` and `-shm` files when present, to `PATH.bad-UNIXTIME` (then `-wal`,
+ * `-shm`), adding `.N` when that name is taken. Nothing is deleted.
+ *
+ * @param moved  Receives the new name of the database file (may be NULL).
+ * @return 0, or
+ *   - -ENOENT: no file at @p path,
+ *   - -EEXIST: every candidate name is taken,
+ *   - -ENAMETOOLONG: the new name does not fit,
+ *   - the negative errno of rename(2).
+ */
+int dg_history_set_aside(const char *path, char *moved, size_t len);
+
+/** Why the last append or load failed, as SQLite says it (for logs). */
 const char *dg_history_errmsg(struct dg_history *h);
 
 /** Close; NULL is ignored. */

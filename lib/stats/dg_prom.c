@@ -108,11 +108,11 @@ dg_prom_family(struct dg_prom *p, const char *name, const char *type, const char
 	return rc ?: put(p, "\n", 1);
 }
 
-int
-dg_prom_sample(struct dg_prom *p, const char *name, const char *const *labels,
-	       size_t n_labels, uint64_t value)
+/* One sample line; @p v is the value's text with its leading space and newline. */
+static int
+sample(struct dg_prom *p, const char *name, const char *const *labels, size_t n_labels,
+       const char *v)
 {
-	char v[24];
 	size_t i;
 	int rc;
 
@@ -131,8 +131,27 @@ dg_prom_sample(struct dg_prom *p, const char *name, const char *const *labels,
 	}
 	if (rc == 0 && n_labels > 0)
 		rc = put(p, "}", 1);
-	snprintf(v, sizeof(v), " %" PRIu64 "\n", value);
 	return rc ?: puts_(p, v);
+}
+
+int
+dg_prom_sample(struct dg_prom *p, const char *name, const char *const *labels,
+	       size_t n_labels, uint64_t value)
+{
+	char v[24];
+
+	snprintf(v, sizeof(v), " %" PRIu64 "\n", value);
+	return sample(p, name, labels, n_labels, v);
+}
+
+int
+dg_prom_sample_f(struct dg_prom *p, const char *name, const char *const *labels,
+		 size_t n_labels, double value)
+{
+	char v[40];
+
+	snprintf(v, sizeof(v), " %.9g\n", value);
+	return sample(p, name, labels, n_labels, v);
 }
 
 const char *

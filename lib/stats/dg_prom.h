@@ -40,6 +40,10 @@ int dg_prom_family(struct dg_prom *p, const char *name, const char *type, const 
 int dg_prom_sample(struct dg_prom *p, const char *name, const char *const *labels,
 		   size_t n_labels, uint64_t value);
 
+/** dg_prom_sample() with a floating-point value (seconds). Same errors. */
+int dg_prom_sample_f(struct dg_prom *p, const char *name, const char *const *labels,
+		     size_t n_labels, double value);
+
 /** The page built so far (NUL-terminated) and its length. */
 const char *dg_prom_text(const struct dg_prom *p, size_t *len);
 

@@ -20,6 +20,24 @@ enum {
 	ETHERTYPE_VLAN = 0x8100,
 	ETHERTYPE_QINQ = 0x88A8,
 	ETHERTYPE_QINQ_OLD = 0x9100,
+	ETHERTYPE_PPPOE_SES = 0x8864,
+	ETHERTYPE_MPLS = 0x8847,
+	ETHERTYPE_MPLS_MC = 0x8848,
+};
+
+/* PPPoE session header (RFC 2516 4) and the PPP protocol field after it; MPLS (RFC 3032). */
+enum {
+	PPPOE_VER_TYPE = 0,
+	PPPOE_CODE = 1,
+	PPPOE_SESSION = 2,
+	PPPOE_LEN = 4,      /* payload bytes: the PPP protocol field and the IP packet */
+	PPPOE_HLEN = 6,
+	PPPOE_V1T1 = 0x11,
+	PPP_PROTO_LEN = 2,
+	PPP_IPV4 = 0x0021,
+	PPP_IPV6 = 0x0057,
+	MPLS_LSE_LEN = 4,
+	MPLS_BOS = 0x01,    /* bottom of stack, in the entry's third byte */
 };
 
 enum {
@@ -262,34 +280,117 @@ to_resolver(const uint8_t *restrict frame, size_t l4, const struct dg_pkt_cfg *r
 	return DG_FWD_NONE;
 }
 
-enum dg_fwd_reason
-dg_wire_parse_l2l4(const uint8_t *restrict frame, size_t len, const struct dg_pkt_cfg *restrict cfg,
-		   unsigned int hints, struct dg_pkt *restrict out)
+/*
+ * Ethernet, VLAN tags, then a PPPoE session or an MPLS stack, up to the IP header: its
+ * offset in *@p off and its ethertype in *@p type. *@p len shrinks to the end of a PPPoE
+ * payload (bytes after it are padding). @return DG_FWD_NONE, or a reason that stops.
+ */
+static enum dg_fwd_reason
+parse_l2(const uint8_t *restrict frame, size_t *restrict len, const struct dg_pkt_cfg *restrict cfg,
+	 struct dg_pkt *restrict out, enum dg_fwd_reason *first, unsigned int *off_out,
+	 uint16_t *type_out)
 {
-	unsigned int off, l4 = 0, ulen, hlen = 0;
-	enum dg_fwd_reason r;
-	uint16_t type, csum;
-	uint8_t proto = 0;
+	unsigned int off = ETH_HLEN;
+	uint16_t type = dg_wire_get_u16(frame + ETH_TYPE);
 
-	/* Offsets are 16-bit; no IP packet needs more, padding beyond is ignored. */
-	if (len > UINT16_MAX)
-		len = UINT16_MAX;
-	if (len < ETH_HLEN)
-		return DG_FWD_L2_TRUNCATED;
-	if (frame[ETH_SRC] & 0x01)
-		return DG_FWD_SRC_MAC_GROUP;
-	type = dg_wire_get_u16(frame + ETH_TYPE);
-	off = ETH_HLEN;
-	out->vlan_n = 0;
 	while (is_vlan(type)) {
 		if (out->vlan_n >= cfg->vlan_max)
+			dg_pkt_defect(out, first, DG_FWD_VLAN_TOO_DEEP, DG_PKT_BLK_DROP);
+		if (out->vlan_n >= DG_PKT_VLAN_HARD_MAX)
 			return DG_FWD_VLAN_TOO_DEEP;
-		if (len - off < VLAN_TAG_LEN)
+		if (*len - off < VLAN_TAG_LEN)
 			return DG_FWD_L2_TRUNCATED;
 		type = dg_wire_get_u16(frame + off + 2);
 		off += VLAN_TAG_LEN;
 		out->vlan_n++;
 	}
+	if (type == ETHERTYPE_PPPOE_SES) {
+		const uint8_t *h = frame + off;
+		unsigned int plen;
+		uint16_t proto;
+
+		if (*len - off < PPPOE_HLEN + PPP_PROTO_LEN)
+			return DG_FWD_PPPOE_BAD;
+		plen = dg_wire_get_u16(h + PPPOE_LEN);
+		if (h[PPPOE_VER_TYPE] != PPPOE_V1T1 || h[PPPOE_CODE] != 0 ||
+		    plen < PPP_PROTO_LEN || plen > *len - off - PPPOE_HLEN)
+			return DG_FWD_PPPOE_BAD;
+		proto = dg_wire_get_u16(h + PPPOE_HLEN);
+		if (proto == PPP_IPV4)
+			type = ETHERTYPE_IPV4;
+		else if (proto == PPP_IPV6)
+			type = ETHERTYPE_IPV6;
+		else
+			return DG_FWD_NOT_IP;
+		out->encap = DG_PKT_ENCAP_PPPOE;
+		out->encap_off = (uint16_t)off;
+		*len = off + PPPOE_HLEN + plen;
+		off += PPPOE_HLEN + PPP_PROTO_LEN;
+	} else if (type == ETHERTYPE_MPLS || type == ETHERTYPE_MPLS_MC) {
+		unsigned int n;
+
+		for (n = 0;; n++) {
+			if (n == DG_PKT_MPLS_MAX || *len - off < MPLS_LSE_LEN)
+				return DG_FWD_MPLS_TOO_DEEP;
+			off += MPLS_LSE_LEN;
+			if (frame[off - MPLS_LSE_LEN + 2] & MPLS_BOS)
+				break;
+		}
+		if (*len - off < 1)
+			return DG_FWD_L2_TRUNCATED;
+		/* No ethertype after the stack: the version nibble tells (a pseudowire's
+		 * control word starts with 0). */
+		type = (frame[off] >> 4) == 4 ? ETHERTYPE_IPV4 :
+		       (frame[off] >> 4) == 6 ? ETHERTYPE_IPV6 : 0;
+		if (type == 0)
+			return DG_FWD_NOT_IP;
+		out->encap = DG_PKT_ENCAP_MPLS;
+	}
+	*off_out = off;
+	*type_out = type;
+	return DG_FWD_NONE;
+}
+
+/*
+ * Stop the parse at reason @p r: the name cannot be read here (or no resolver would see
+ * it). Fragments and TCP to the DNS port are returned as such whatever came before: the
+ * caller hands them to reassembly and the stream tracker, which parse them again.
+ */
+static inline enum dg_fwd_reason
+stop(struct dg_pkt *out, enum dg_fwd_reason *first, enum dg_fwd_reason r)
+{
+	dg_pkt_defect(out, first, r, DG_PKT_BLK_FORWARD);
+	if (r == DG_FWD_IP4_FRAGMENT || r == DG_FWD_IP6_FRAGMENT || r == DG_FWD_TCP_DNS)
+		return r;
+	return *first;
+}
+
+enum dg_fwd_reason
+dg_wire_parse_l2l4(const uint8_t *restrict frame, size_t len, const struct dg_pkt_cfg *restrict cfg,
+		   unsigned int hints, struct dg_pkt *restrict out)
+{
+	enum dg_fwd_reason first = DG_FWD_NONE, r;
+	unsigned int off, l4 = 0, ulen, hlen = 0;
+	uint16_t type, csum;
+	uint8_t proto = 0;
+
+	out->vlan_n = 0;
+	out->l4_proto = 0;
+	out->blk = DG_PKT_BLK_ANSWER;
+	out->blk_reason = 0;
+	out->encap = DG_PKT_ENCAP_NONE;
+	out->transport = DG_PKT_UDP;
+	out->encap_off = 0;
+	/* Offsets are 16-bit; no IP packet needs more, padding beyond is ignored. */
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
+	if (len < ETH_HLEN)
+		return stop(out, &first, DG_FWD_L2_TRUNCATED);
+	if (frame[ETH_SRC] & 0x01)
+		dg_pkt_defect(out, &first, DG_FWD_SRC_MAC_GROUP, DG_PKT_BLK_DROP);
+	r = parse_l2(frame, &len, cfg, out, &first, &off, &type);
+	if (r != DG_FWD_NONE)
+		return stop(out, &first, r);
 	out->l3_off = (uint16_t)off;
 
 	if (type == ETHERTYPE_IPV4) {
@@ -297,26 +398,26 @@ dg_wire_parse_l2l4(const uint8_t *restrict frame, size_t len, const struct dg_pk
 		unsigned int tot;
 
 		if (len - off < IP4_HLEN)
-			return DG_FWD_IP4_TRUNCATED;
+			return stop(out, &first, DG_FWD_IP4_TRUNCATED);
 		if ((h[IP4_VIHL] >> 4) != 4)
-			return DG_FWD_IP_BAD_VERSION;
+			return stop(out, &first, DG_FWD_IP_BAD_VERSION);
 		hlen = (h[IP4_VIHL] & 0x0f) * 4u;
 		if (hlen < IP4_HLEN)
-			return DG_FWD_IP4_BAD_IHL;
+			return stop(out, &first, DG_FWD_IP4_BAD_IHL);
 		tot = dg_wire_get_u16(h + IP4_TOTLEN);
 		if (tot < hlen || tot > len - off)
-			return DG_FWD_IP4_BAD_LENGTH;
-		if (dg_wire_get_u16(h + IP4_FRAG) & (IP4_FRAG_MF | IP4_FRAG_OFFSET))
-			return DG_FWD_IP4_FRAGMENT;
+			return stop(out, &first, DG_FWD_IP4_BAD_LENGTH);
 		proto = h[IP4_PROTO];
 		set_l3(out, h, 4, tot);
+		if (dg_wire_get_u16(h + IP4_FRAG) & (IP4_FRAG_MF | IP4_FRAG_OFFSET))
+			return stop(out, &first, DG_FWD_IP4_FRAGMENT);
 		l4 = off + hlen;
 	} else if (type == ETHERTYPE_IPV6) {
 		r = parse_ip6(frame, len, out, &l4, &proto);
 		if (r != DG_FWD_NONE)
-			return r;
+			return stop(out, &first, r);
 	} else {
-		return DG_FWD_NOT_IP;
+		return stop(out, &first, DG_FWD_NOT_IP);
 	}
 	out->l4_off = (uint16_t)l4;
 	out->l4_proto = proto;
@@ -325,66 +426,70 @@ dg_wire_parse_l2l4(const uint8_t *restrict frame, size_t len, const struct dg_pk
 
 	if (proto == PROTO_TCP) {
 		if (ulen < 4)
-			return DG_FWD_TCP_TRUNCATED;
+			return stop(out, &first, DG_FWD_TCP_TRUNCATED);
 		r = to_resolver(frame, l4, cfg, out);
-		return r != DG_FWD_NONE ? r : DG_FWD_TCP_DNS;
+		return stop(out, &first, r != DG_FWD_NONE ? r : DG_FWD_TCP_DNS);
 	}
 	if (proto != PROTO_UDP)
-		return DG_FWD_NOT_UDP;
+		return stop(out, &first, DG_FWD_NOT_UDP);
 	if (ulen < UDP_HLEN)
-		return DG_FWD_UDP_TRUNCATED;
+		return stop(out, &first, DG_FWD_UDP_TRUNCATED);
 	r = to_resolver(frame, l4, cfg, out);
 	if (r != DG_FWD_NONE)
-		return r;
+		return stop(out, &first, r);
 
-	/* A DNS datagram: now the checks that cost more than a load. Our answer's source
-	 * MAC is the query's destination, which must then not be a group address. */
+	/*
+	 * A DNS datagram: now the checks that cost more than a load. What a resolver would
+	 * still receive (group MACs, bad addresses, low ports) is recorded and the parse goes
+	 * on to the name; what its host would drop (bad checksums, bad lengths) stops it.
+	 * Our answer's source MAC is the query's destination: not a group address.
+	 */
 	if (frame[ETH_DST] & 0x01)
-		return DG_FWD_DST_MAC_GROUP;
+		dg_pkt_defect(out, &first, DG_FWD_DST_MAC_GROUP, DG_PKT_BLK_DROP);
 	if (out->ip_ver == 4) {
 		const uint8_t *h = frame + out->l3_off;
 		/* from the frame, not through out->src_addr: no reload of a just-stored pointer */
 		const bool bad_src = ip4_bad_addr(h + IP4_SRC), bad_dst = ip4_bad_addr(h + IP4_DST);
 
 		if (!(hints & DG_PKT_HINT_IP4_CSUM_GOOD) && !ip4_csum_ok(h, hlen))
-			return DG_FWD_IP4_BAD_CHECKSUM;
+			return stop(out, &first, DG_FWD_IP4_BAD_CHECKSUM);
 		if (hlen > IP4_HLEN) {
 			r = ip4_options(h, hlen);
 			if (r != DG_FWD_NONE)
-				return r;
+				return stop(out, &first, r);
 		}
 		if (bad_src)
-			return DG_FWD_IP_BAD_SOURCE;
+			dg_pkt_defect(out, &first, DG_FWD_IP_BAD_SOURCE, DG_PKT_BLK_DROP);
 		if (bad_dst)
-			return DG_FWD_IP_BAD_DESTINATION;
+			dg_pkt_defect(out, &first, DG_FWD_IP_BAD_DESTINATION, DG_PKT_BLK_DROP);
 	} else {
 		if (ip6_bad_addr(out->src_addr))
-			return DG_FWD_IP_BAD_SOURCE;
+			dg_pkt_defect(out, &first, DG_FWD_IP_BAD_SOURCE, DG_PKT_BLK_DROP);
 		if (ip6_bad_addr(out->dst_addr))
-			return DG_FWD_IP_BAD_DESTINATION;
+			dg_pkt_defect(out, &first, DG_FWD_IP_BAD_DESTINATION, DG_PKT_BLK_DROP);
 	}
 	if (out->src_port == 0 || out->src_port < cfg->min_src_port)
-		return DG_FWD_SRC_PORT_LOW;
+		dg_pkt_defect(out, &first, DG_FWD_SRC_PORT_LOW, DG_PKT_BLK_DROP);
 
 	{
 		unsigned int udplen = dg_wire_get_u16(frame + l4 + UDP_LEN);
 
 		if (udplen < UDP_HLEN || udplen > ulen)
-			return DG_FWD_UDP_BAD_LENGTH;
+			return stop(out, &first, DG_FWD_UDP_BAD_LENGTH);
 		ulen = udplen;
 	}
 	memcpy(&csum, frame + l4 + UDP_CSUM, sizeof(csum));
 	if (csum == 0) {
 		/* RFC 8200 8.1: mandatory over IPv6; over IPv4 zero means "not computed". */
 		if (out->ip_ver == 6)
-			return DG_FWD_UDP6_ZERO_CHECKSUM;
+			return stop(out, &first, DG_FWD_UDP6_ZERO_CHECKSUM);
 	} else if (!(hints & DG_PKT_HINT_L4_CSUM_GOOD) &&
 		   !udp_csum_ok(frame + l4, ulen, len - l4, out)) {
-		return DG_FWD_UDP_BAD_CHECKSUM;
+		return stop(out, &first, DG_FWD_UDP_BAD_CHECKSUM);
 	}
 	out->dns_off = (uint16_t)(l4 + UDP_HLEN);
 	out->dns_len = (uint16_t)(ulen - UDP_HLEN);
-	return DG_FWD_NONE;
+	return first;
 }
 
 /*
@@ -450,6 +555,11 @@ dg_wire_parse_l2l4_fast(const uint8_t *restrict frame, size_t len,
 	    udplen < UDP_HLEN || udplen > ulen)
 		return false;
 	out->vlan_n = (uint8_t)(off != ETH_HLEN);
+	out->blk = DG_PKT_BLK_ANSWER;
+	out->blk_reason = 0;
+	out->encap = DG_PKT_ENCAP_NONE;
+	out->transport = DG_PKT_UDP;
+	out->encap_off = 0;
 	out->l3_off = (uint16_t)off;
 	out->l4_off = (uint16_t)l4;
 	out->l4_proto = PROTO_UDP;

@@ -11,6 +11,13 @@
  *
  * Every reason to forward a frame unchanged has its own id (enum dg_fwd_reason) and a
  * stable snake_case name for counters (dg_fwd_reason_name()).
+ *
+ * Fail open for traffic, fail closed for blocked names (DESIGN.md 2 and 5): a parser does
+ * not stop at a defect a resolver would still answer through. It records the first
+ * defect (the return value, for counters) and what a *blocked* name must get despite all
+ * of them (dg_pkt.blk): an answer, an answer without OPT, a drop, or, when the name could
+ * not be read the way a resolver reads it (or the resolver would never see the query),
+ * forwarding unchanged.
  */
 
 #include <stdbool.h>
@@ -34,15 +41,26 @@ enum dg_fwd_reason {
 	DG_FWD_NONE = 0,           /**< answerable DNS query */
 	/* set by callers */
 	DG_FWD_NOT_ETHERNET,       /**< link type is not Ethernet */
-	DG_FWD_MULTI_SEGMENT,      /**< query spans several mbuf segments */
-	DG_FWD_RATE_LIMITED,       /**< reflection guard refused an answer */
-	DG_FWD_ANSWER_TOO_BIG,     /**< dg_dns_forge() could not fit the answer */
+	DG_FWD_MULTI_SEGMENT,      /**< frame longer than the worker's linear copy */
+	DG_FWD_RATE_LIMITED,       /**< reflection guard refused an answer (a drop reason) */
+	DG_FWD_ACTION_DROP,        /**< the entry's action is drop (a drop reason) */
+	DG_FWD_ANSWER_NO_ROOM,     /**< no room in the buffer for the answer (a drop reason) */
+	DG_FWD_TCP_NO_STATE,       /**< a blocked TCP message on a flow whose SYN-ACK was not
+				    *   seen: no sequence number to answer with (a drop reason) */
+	DG_FWD_FRAG_TIMEOUT,       /**< a fragment of a datagram incomplete when its time ran out */
+	DG_FWD_FRAG_OVERFLOW,      /**< a fragment the reassembly table had no room for */
+	DG_FWD_FRAG_OVERLAP,       /**< overlapping fragments, or a duplicate with other bytes
+				    *   (a drop reason) */
+	DG_FWD_FRAG_BAD,           /**< fragment lengths the receiving host rejects (a drop reason) */
+	DG_FWD_FRAG_TOO_MANY,      /**< over DG_REASM_FRAGS_MAX fragments (a drop reason) */
 	/* L2 */
 	DG_FWD_L2_TRUNCATED,       /**< shorter than an Ethernet header / VLAN tag */
 	DG_FWD_SRC_MAC_GROUP,      /**< source MAC has the group bit */
 	DG_FWD_DST_MAC_GROUP,      /**< DNS query sent to a group MAC (our answer's source) */
 	DG_FWD_VLAN_TOO_DEEP,      /**< more VLAN tags than cfg->vlan_max */
 	DG_FWD_NOT_IP,             /**< ethertype is neither IPv4 nor IPv6 */
+	DG_FWD_PPPOE_BAD,          /**< PPPoE session header malformed, or PPP not IP */
+	DG_FWD_MPLS_TOO_DEEP,      /**< MPLS label stack over DG_PKT_MPLS_MAX or cut short */
 	/* L3 */
 	DG_FWD_IP_BAD_VERSION,     /**< version field disagrees with the ethertype */
 	DG_FWD_IP4_TRUNCATED,      /**< frame ends inside the IPv4 header */
@@ -63,7 +81,7 @@ enum dg_fwd_reason {
 	DG_FWD_IP_BAD_DESTINATION, /**< destination unspecified/multicast/broadcast */
 	/* L4 */
 	DG_FWD_NOT_UDP,            /**< upper layer neither UDP nor TCP */
-	DG_FWD_TCP_DNS,            /**< TCP to the DNS port (answers over TCP: later) */
+	DG_FWD_TCP_DNS,            /**< TCP to the DNS port (the stream tracker's) */
 	DG_FWD_NOT_DNS_PORT,       /**< UDP/TCP to another port */
 	DG_FWD_NOT_RESOLVER,       /**< cfg->dst_filter rejected the destination */
 	DG_FWD_UDP_TRUNCATED,      /**< IP payload shorter than a UDP header */
@@ -84,7 +102,8 @@ enum dg_fwd_reason {
 	DG_FWD_QNAME_TOO_LONG,     /**< name over 255 bytes */
 	DG_FWD_QNAME_TRUNCATED,    /**< name runs past the message */
 	DG_FWD_QUESTION_TRUNCATED, /**< no room for QTYPE/QCLASS */
-	DG_FWD_QCLASS_NOT_IN,      /**< QCLASS != IN */
+	DG_FWD_QCLASS_NOT_IN,      /**< QCLASS neither IN nor ANY */
+	DG_FWD_QCLASS_ANY,         /**< QCLASS ANY */
 	DG_FWD_QTYPE_REFUSED,      /**< QTYPE 0, OPT, TKEY, TSIG, IXFR or AXFR */
 	DG_FWD_EDNS_MISSING,       /**< ARCOUNT > 0 but the message ends */
 	DG_FWD_EDNS_TRUNCATED,     /**< additional record cut short */
@@ -97,6 +116,29 @@ enum dg_fwd_reason {
 	DG_FWD_DNS_ADDITIONAL,     /**< other record in the additional section */
 	DG_FWD_DNS_TRAILING,       /**< bytes after the last record */
 	DG_FWD__MAX
+};
+
+/**
+ * What a query whose name is blocked gets, given every defect the parser saw (DESIGN.md 5).
+ * Ordered: a frame's value is the largest any of its defects asks for.
+ */
+enum dg_pkt_blk {
+	DG_PKT_BLK_ANSWER = 0,    /**< the normal forged answer (OPT as the query had it) */
+	DG_PKT_BLK_ANSWER_NO_OPT, /**< an answer without OPT (the query's OPT is unusable) */
+	DG_PKT_BLK_DROP,          /**< drop: an answer would be unsafe (dg_pkt.blk_reason) */
+	DG_PKT_BLK_FORWARD,       /**< name not read, or never seen by a resolver: forward */
+};
+
+/** Encapsulation between the Ethernet/VLAN header and IP, kept in answers. */
+enum dg_pkt_encap {
+	DG_PKT_ENCAP_NONE = 0,
+	DG_PKT_ENCAP_PPPOE,       /**< PPPoE session (0x8864), PPP IPv4/IPv6 */
+	DG_PKT_ENCAP_MPLS,        /**< MPLS label stack (0x8847/0x8848), then IP */
+};
+
+enum {
+	DG_PKT_MPLS_MAX = 8,      /**< labels followed in a stack */
+	DG_PKT_VLAN_HARD_MAX = 8, /**< tags walked past cfg->vlan_max to read a query */
 };
 
 /** Stable snake_case id of @p r ("answerable" for DG_FWD_NONE), "unknown" if out of range. */
@@ -148,6 +190,11 @@ struct dg_pkt {
 	uint16_t dns_off;     /**< DNS message (UDP payload) */
 	uint16_t dns_len;     /**< DNS message bytes (UDP length - 8) */
 	uint8_t vlan_n;       /**< VLAN tags between the MACs and l3 */
+	uint8_t blk;          /**< enum dg_pkt_blk: what a blocked name gets */
+	uint8_t blk_reason;   /**< with DG_PKT_BLK_DROP: the first defect asking for it */
+	uint8_t encap;        /**< enum dg_pkt_encap */
+	uint8_t transport;    /**< 0: a UDP datagram; 1: a message from a TCP stream */
+	uint16_t encap_off;   /**< PPPoE header offset (encap PPPoE), else 0 */
 	uint8_t ip_ver;       /**< 4 or 6 */
 	uint8_t l4_proto;     /**< 17 (UDP) or 6 (TCP) */
 	uint8_t addr_len;     /**< 4 or 16 */
@@ -169,10 +216,18 @@ struct dg_pkt {
 	struct dg_name qname; /**< question name, lowercased, for the lookup */
 };
 
-/** Largest DNS message the client accepts (RFC 6891 6.2.5: below 512 means 512). */
+/** dg_pkt.transport values. */
+enum { DG_PKT_UDP = 0, DG_PKT_TCP = 1 };
+
+/**
+ * Largest DNS message the client accepts: over TCP 65535, over UDP its EDNS size
+ * (RFC 6891 6.2.5: below 512 means 512). Callers that answer without OPT clear edns first.
+ */
 static inline size_t
 dg_pkt_udp_max(const struct dg_pkt *p)
 {
+	if (p->transport == DG_PKT_TCP)
+		return 65535;
 	if (p->edns && p->edns_udp_size > 512)
 		return p->edns_udp_size;
 	return 512;
@@ -186,8 +241,8 @@ struct dg_pkt_src_key {
 
 /**
  * Verify the UDP checksum of a frame that was parsed with DG_PKT_HINT_L4_CSUM_GOOD set
- * although the NIC did not check it: the worker defers the check from the miss path (where
- * the frame is forwarded unchanged anyway) to the few frames it is about to answer.
+ * although the NIC did not check it: the parse's fast path needs the hint, so the decision
+ * sums the datagram after it, once it holds a readable query.
  * @p readable: bytes loadable from @p frame (e.g. to the end of the mbuf's data room),
  * which lets short datagrams be summed in fixed blocks; a value below the datagram's end
  * is taken as its end.
@@ -204,6 +259,26 @@ int dg_wire_udp_csum_ok(const uint8_t *frame, size_t readable, const struct dg_p
  */
 int dg_wire_ip4_csum_ok(const uint8_t *frame, const struct dg_pkt *p);
 
+/**
+ * Record defect @p r of a frame being parsed: the first one becomes the frame's reason
+ * (*@p first), and p->blk the largest disposition any defect asks for. Parsers call it
+ * for every defect, DG_PKT_BLK_FORWARD included (then they stop).
+ * @return the frame's reason so far.
+ */
+static inline enum dg_fwd_reason
+dg_pkt_defect(struct dg_pkt *p, enum dg_fwd_reason *first, enum dg_fwd_reason r,
+	      enum dg_pkt_blk blk)
+{
+	if (*first == DG_FWD_NONE)
+		*first = r;
+	if (blk > p->blk) {
+		if (blk == DG_PKT_BLK_DROP)
+			p->blk_reason = (uint8_t)r;
+		p->blk = (uint8_t)blk;
+	}
+	return *first;
+}
+
 /** Fill @p k from a parsed frame (after dg_wire_parse_l2l4() succeeded). */
 static inline void
 dg_pkt_src_key(const struct dg_pkt *p, struct dg_pkt_src_key *k)
@@ -214,15 +289,23 @@ dg_pkt_src_key(const struct dg_pkt *p, struct dg_pkt_src_key *k)
 }
 
 /**
- * Parse Ethernet (with up to cfg->vlan_max tags), IPv4 or IPv6 and UDP/TCP, and decide
- * whether the frame is a UDP datagram to a resolver's DNS port from a source we may
- * answer. Fills the L2-L4 part of @p out.
+ * Parse Ethernet (VLAN tags, a PPPoE session or an MPLS label stack), IPv4 or IPv6 and
+ * UDP/TCP, and decide whether the frame is a UDP datagram to a resolver's DNS port from a
+ * source we may answer. Fills the L2-L4 part of @p out.
+ *
+ * Defects a resolver would still receive the query through (a group source MAC, more
+ * VLAN tags than cfg->vlan_max, a bad source address, a low source port, ...) do not
+ * stop the parse: they are recorded (dg_pkt_defect()) and the payload still goes to the
+ * DNS parser when out->blk is not DG_PKT_BLK_FORWARD.
  *
  * @param frame  First byte of the Ethernet header; one contiguous buffer.
  * @param len    Bytes in the frame; nothing past it is read.
  * @param hints  DG_PKT_HINT_* from the NIC, or 0 to verify every checksum here.
- * @return DG_FWD_NONE when the UDP payload should go to the DNS parser, else the
- *   reason to forward (one of the L2, L3 and L4 groups of enum dg_fwd_reason).
+ * @return DG_FWD_NONE for a clean UDP datagram to the DNS port, else the first defect
+ *   (one of the L2, L3 and L4 groups of enum dg_fwd_reason). The DNS parser runs when
+ *   out->blk != DG_PKT_BLK_FORWARD. Whatever the reason, out->l4_proto is 6 or 17 only
+ *   when the L3 header was read; with DG_FWD_NOT_DNS_PORT the L3 fields and both ports
+ *   are set (a network-side TCP segment from the DNS port is read that way).
  */
 enum dg_fwd_reason dg_wire_parse_l2l4(const uint8_t *frame, size_t len,
 				      const struct dg_pkt_cfg *cfg, unsigned int hints,

@@ -57,6 +57,100 @@ e2e_case_escape()
 	printf '%s' "$out"
 }
 
+# e2e_start_unbound TEMPLATE: unbound in the resolver namespace with TEMPLATE's @WORKDIR@,
+# @RES4@, @RES6@, @DIRECT4@, @DIRECT6@ filled in ($WORK/unbound.conf), its pid in
+# UNBOUND_PID; returns once it answers web.lab.test A on the direct link, dies otherwise.
+e2e_start_unbound()
+{
+	sed -e "s#@WORKDIR@#$WORK#g" -e "s#@RES4@#$RES4#g" -e "s#@RES6@#$RES6#g" \
+		-e "s#@DIRECT4@#$RES4_DIRECT#g" -e "s#@DIRECT6@#$RES6_DIRECT#g" \
+		"$1" > "$WORK/unbound.conf"
+	unbound-checkconf "$WORK/unbound.conf" >"$WORK/unbound-checkconf.log" 2>&1 ||
+		e2e_die "unbound config rejected: $(cat "$WORK/unbound-checkconf.log")"
+	ip netns exec "$NS_RES" unbound -d -c "$WORK/unbound.conf" </dev/null \
+		>"$WORK/unbound.stdout" 2>&1 &
+	UNBOUND_PID=$!
+	for _ in $(seq 100); do
+		[ "$(e2e_status "$(E2E_QUERY_TIMEOUT=1 e2e_kdig direct web.lab.test A)")" = NOERROR ] &&
+			return 0
+		alive "$UNBOUND_PID" || break
+		sleep 0.2
+	done
+	e2e_die "unbound did not answer: $(tail -n 5 "$WORK/unbound.log" 2>/dev/null)"
+}
+
+# e2e_ini_lab RUN: the start of a dnsgate configuration for the lab scripts: one worker
+# forwarding between dg-sub and dg-net (net_af_packet), the control socket
+# $WORK/dnsgate.sock, the hit log $WORK/hits-RUN.jsonl. The caller appends its sections.
+e2e_ini_lab()
+{
+	cat <<-EOF
+	[eal]
+	args = --no-huge -m 1024 --no-pci --no-shconf --file-prefix $DG_E2E_PREFIX -l 0-1
+	vdev = net_af_packet0,iface=$IF_SUB,qpairs=1
+	vdev = net_af_packet1,iface=$IF_NET,qpairs=1
+	[ports]
+	pair = net_af_packet0 net_af_packet1
+	[workers]
+	lcores = 1
+	[mgmt]
+	stats_interval = 0
+	[ctl]
+	socket = $WORK/dnsgate.sock
+	[log]
+	file = $WORK/hits-$1.jsonl
+	EOF
+}
+
+# e2e_start_dnsgate RUN INI: $DNSGATE with that configuration in the appliance namespace,
+# its output in $WORK/dnsgate-RUN.log, its pid in APP_PID; returns once it forwards a query
+# for web.lab.test A (a name the lab scripts' unbound serves), dies otherwise.
+e2e_start_dnsgate()
+{
+	ip netns exec "$NS_APP" "$DNSGATE" -- --config "$2" </dev/null \
+		>"$WORK/dnsgate-$1.log" 2>&1 &
+	APP_PID=$!
+	for _ in $(seq 60); do
+		[ "$(e2e_status "$(E2E_QUERY_TIMEOUT=1 e2e_kdig appliance web.lab.test A)")" = NOERROR ] &&
+			return 0
+		alive "$APP_PID" || break
+		sleep 0.5
+	done
+	tail -n 30 "$WORK/dnsgate-$1.log" >&2
+	e2e_die "dnsgate ($1) did not forward a query"
+}
+
+# e2e_stop_dnsgate RUN: SIGTERM to APP_PID, which must exit 0 (a check).
+e2e_stop_dnsgate()
+{
+	if stop_pid "$APP_PID"; then
+		e2e_pass "$1: dnsgate exits 0 on SIGTERM"
+	else
+		e2e_fail "$1: dnsgate exits 0 on SIGTERM" "$(tail -n 20 "$WORK/dnsgate-$1.log")"
+	fi
+	APP_PID=
+}
+
+# e2e_stat NAME -> the value of `dnsgatectl stats` line NAME (0 if absent), asking the
+# dnsgate of the lab scripts: $DNSGATECTL on $WORK/dnsgate.sock in the appliance namespace.
+e2e_stat()
+{
+	ip netns exec "$NS_APP" "$DNSGATECTL" -s "$WORK/dnsgate.sock" stats 2>/dev/null |
+		awk -v k="$1" '$1 == k {print $2; f = 1} END {if (!f) print 0}'
+}
+
+# e2e_expect_stat WHAT NAME OP VALUE: a counter compared with test(1)'s -ge, -eq, ...
+e2e_expect_stat()
+{
+	local v
+	v=$(e2e_stat "$2")
+	if test "$v" "$3" "$4"; then
+		e2e_pass "$1: $2 = $v"
+	else
+		e2e_fail "$1: $2 = $v, want $3 $4"
+	fi
+}
+
 # e2e_kdig VIA NAME TYPE [kdig args...] -> stdout: kdig's answer minus what differs between
 # two identical answers (message ID, timestamps, server address, timing).
 # VIA: appliance (the server address behind dnsgate) or direct (the baseline veth).
@@ -274,5 +368,31 @@ check_frames_unchanged()
 		e2e_fail "$label" "$n frames on $IF_CLI, $(grep -c . <<<"$b") on $IF_RES; differing:" \
 			"$(diff <(echo "$a") <(echo "$b") | head -n 6 | cut -c1-160)" \
 			"captures: $dir/cli0.pcap $dir/res0.pcap"
+	fi
+}
+
+# check_dig_tcp NAME TYPE ADDR: dig +tcp through the appliance gets ADDR as the only answer
+# (a blocked name's sinkhole), or, with ADDR empty, the same answers as straight from
+# unbound; within dig's timeout, so a stream that hangs fails.
+check_dig_tcp()
+{
+	local name=$1 type=$2 want=$3 fam=${Q_FAM:-4} server=$RES4 direct=$RES4_DIRECT
+	local src=$CLI4 dsrc=$CLI4_DIRECT label got ref
+	if [ "$fam" = 6 ]; then
+		server=$RES6 direct=$RES6_DIRECT src=$CLI6 dsrc=$CLI6_DIRECT
+	fi
+	label="dig +tcp $(e2e_src) $name $type${want:+ -> $want}"
+	got=$(e2e_ns cli timeout 10 dig -"$fam" -b "$src" @"$server" +tcp +tries=1 +time=3 +short \
+		"$name" "$type" 2>&1)
+	if [ -n "$want" ]; then
+		if [ "$got" = "$want" ]; then e2e_pass "$label"; else e2e_fail "$label" "got: $got"; fi
+		return
+	fi
+	ref=$(e2e_ns cli timeout 10 dig -"$fam" -b "$dsrc" @"$direct" +tcp +tries=1 +time=3 +short \
+		"$name" "$type" 2>&1)
+	if [ -n "$ref" ] && [ "$got" = "$ref" ]; then
+		e2e_pass "$label"
+	else
+		e2e_fail "$label" "through the appliance: $got" "straight from unbound: $ref"
 	fi
 }

@@ -40,7 +40,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 export DG_E2E_PREFIX=${DG_E2E_PREFIX:-dge2e$$}
-. "$here/common.sh"
+. "$repo/tools/lab/common.sh"
 . "$here/checks.sh"
 
 APPLIANCE=${DG_E2E_APPLIANCE:-dnsgate}
@@ -79,14 +79,7 @@ APP_PID=
 
 preflight()
 {
-	local t
-	[ "$(id -u)" = 0 ] || { e2e_log "must run as root"; exit 2; }
-	for t in ip ethtool unbound unbound-checkconf kdig dnsperf taskset; do
-		command -v "$t" >/dev/null || {
-			e2e_log "$t not found: apt-get install iproute2 ethtool unbound knot-dnsutils dnsperf util-linux"
-			exit 2
-		}
-	done
+	lab_preflight ip ethtool unbound unbound-checkconf kdig dnsperf taskset
 	case "$APPLIANCE" in
 	dnsgate) [ -x "$DNSGATE" ] || { e2e_log "no appliance binary at '$DNSGATE' (build it, or pass its path)"; exit 2; } ;;
 	testpmd) command -v dpdk-testpmd >/dev/null || { e2e_log "dpdk-testpmd not found (apt-get install dpdk)"; exit 2; } ;;
@@ -119,47 +112,11 @@ radar_file()
 	done
 }
 
-# alive PID: running, not a zombie (kill -0 succeeds on a child that exited but was not
-# waited for yet).
-alive()
-{
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-# stop_pid PID: TERM, wait up to 5 s, then KILL. Returns the process's exit status when it
-# was our child.
-stop_pid()
-{
-	local pid=$1
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return $?; }
-	for _ in $(seq 50); do
-		alive "$pid" || break
-		sleep 0.1
-	done
-	if alive "$pid"; then
-		e2e_log "pid $pid ignored SIGTERM for 5 s: killing it"
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-}
-
 cleanup()
 {
 	local rc=$?
 	trap - EXIT INT TERM
-	stop_pid "$APP_PID"
-	stop_pid "$UNBOUND_PID"
-	"$here/lab.sh" down >/dev/null 2>&1 || e2e_log "lab down failed: run DG_E2E_PREFIX=$DG_E2E_PREFIX $here/lab.sh down"
-	if [ -n "$WORK" ]; then
-		if [ "${DG_E2E_KEEP:-0}" = 1 ] || [ "$E2E_FAILED" -gt 0 ] || [ "$rc" != 0 ]; then
-			e2e_log "logs kept in $WORK"
-		else
-			rm -rf "$WORK"
-		fi
-	fi
+	lab_teardown "$rc" "${DG_E2E_KEEP:-0}" "$APP_PID" "$UNBOUND_PID"
 	exit "$rc"
 }
 
@@ -349,6 +306,7 @@ filter_checks()
 	local s4=${DG_E2E_SINK4:?DG_E2E_SINK4 must name the sinkhole IPv4}
 	local s6=${DG_E2E_SINK6:-}
 	local fam
+	check_dnsperf_tcp
 	for fam in 4 6; do
 		export Q_FAM=$fam
 		check_blocked blocked.example.test A "sinkhole:$s4"
@@ -365,6 +323,13 @@ filter_checks()
 		check_blocked c2.evil.example.test AAAA NXDOMAIN +dnssec
 		check_blocked DeEp.C2.evil.example.test A NXDOMAIN +edns
 		check_passthrough allowed.evil.example.test A
+		# Over TCP the answer comes in the stream (kdig and dig, which must not hang).
+		check_blocked blocked.example.test A "sinkhole:$s4" +tcp
+		check_blocked c2.evil.example.test AAAA NXDOMAIN +tcp +dnssec
+		check_passthrough www.example.test A +tcp
+		check_passthrough allowed.evil.example.test A +tcp
+		check_dig_tcp blocked.example.test A "$s4"
+		check_dig_tcp www.example.test A ""
 		# The opted-out client gets unbound's real answers for the same names.
 		export Q_SRC=$OPTOUT6
 		[ "$fam" = 4 ] && export Q_SRC=$OPTOUT4
@@ -414,9 +379,9 @@ main()
 		e2e_fail "checker self-test" "$(grep -v '^ok' "$WORK/selftest.log")"
 	fi
 	if [ "$APPLIANCE" = bridge ]; then
-		"$here/lab.sh" up --bridge || exit 2
+		"$DG_LAB/lab.sh" up --bridge || exit 2
 	else
-		"$here/lab.sh" up || exit 2
+		"$DG_LAB/lab.sh" up || exit 2
 	fi
 	gen_perf_data
 	start_unbound

@@ -7,7 +7,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/common.sh"
+. "$here/../../tools/lab/common.sh"
 . "$here/checks.sh"
 
 # The checkers read answers only through e2e_kdig: serve the fixtures instead.

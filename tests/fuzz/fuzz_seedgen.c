@@ -14,6 +14,7 @@
 #include <pcap/pcap.h>
 
 #include "dg_vec.h"
+#include "tls_build.h"
 
 static const char *out_dir;
 static unsigned int nseeds;
@@ -108,6 +109,56 @@ main(int argc, char **argv)
 		n = vec_build(f, sizeof(f), pieces[i].l2, pieces[i].l3, VEC_UDP, pieces[i].dns, 6,
 			      VEC_FIX_ALL);
 		write_seed(0x03, 0x01, f, n);
+	}
+	/* Encrypted DNS (mode bit 5, bit 6 blocked): DoT, DoQ, ClientHellos, the canary. */
+	{
+		static const uint8_t quic[] = { 0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0 };
+		static const char *const snis[] = { "doh.example.net", "www.example.com", NULL };
+		struct tlb_hello h;
+		uint8_t rec[2048];
+
+		for (int ver = 4; ver <= 6; ver += 2) {
+			for (j = 0; j < 3; j++) {
+				tlb_hello_init(&h, snis[j]);
+				h.grease = true;
+				n = tlb_hello_record(rec, sizeof(rec), &h);
+				n = vec_l4_frame(f, sizeof(f), ver, 6, 443, 77, 99, 0x18, rec, n);
+				write_seed(0x03, 0x60, f, n);
+				write_seed(0x03, 0x21, f, n);
+			}
+			n = vec_l4_frame(f, sizeof(f), ver, 6, 853, 5, 0, 0x02, NULL, 0);
+			write_seed(0x03, 0x60, f, n);
+			n = vec_l4_frame(f, sizeof(f), ver, 6, 853, 5, 6, 0x19, rec, 20);
+			write_seed(0x03, 0x60, f, n);
+			n = vec_l4_frame(f, sizeof(f), ver, 17, 853, 0, 0, 0, quic, sizeof(quic));
+			write_seed(0x03, 0x60, f, n);
+			write_seed(0x03, 0x20, f, n);
+		}
+		n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, VEC_UDP, VEC_DNS_HDR("00 00")
+			      "13 75 73 65 2d 61 70 70 6c 69 63 61 74 69 6f 6e 2d 64 6e 73 03 6e 65 74 00"
+			      "00 01 00 01", 0, VEC_FIX_ALL);
+		write_seed(0x03, 0x20, f, n);
+	}
+	{
+		/* network-side responses (fuzz_pkt runs them through the response policy too):
+		 * www.ExAmpLe.com CNAME a listed name, and one DNAME, IPv4 and IPv6 */
+		static const char *const resp[] = {
+			"ab cd 81 80 00 01 00 02 00 00 00 01\n" VEC_QNAME "00 01 00 01\n"
+			"c0 0c 00 05 00 01 00 00 01 2c 00 0b 04 65 76 69 6c 04 74 65 73 74 00\n"
+			"c0 2d 00 01 00 01 00 00 00 3c 00 04 c6 12 07 07\n" VEC_OPT_DO,
+			"ab cd 81 80 00 01 00 01 00 00 00 00\n" VEC_QNAME "00 1c 00 01\n"
+			"c0 10 00 27 00 01 00 00 01 2c 00 0b 04 64 72 6f 70 04 74 65 73 74 00\n",
+		};
+
+		for (i = 0; i < sizeof(resp) / sizeof(resp[0]); i++) {
+			n = vec_build(f, sizeof(f), VEC_ETH4, VEC_IP4, "00 35 9c 40 0000 0000",
+				      resp[i], 0, VEC_FIX_ALL);
+			write_seed(0x03, 0x00, f, n);
+			write_seed(0x07, 0x11, f, n);
+			n = vec_build(f, sizeof(f), VEC_ETH6, VEC_IP6, "00 35 9c 40 0000 0000",
+				      resp[i], 0, VEC_FIX_ALL);
+			write_seed(0x03, 0x01, f, n);
+		}
 	}
 	for (k = 2; k < argc; k++)
 		nftw(argv[k], one_pcap, 16, FTW_PHYS);

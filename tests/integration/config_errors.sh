@@ -32,6 +32,22 @@ printf '[eal]\nargs = --no-huge -m 256 --no-pci --no-shconf -l 0 --log-level=*:e
 printf 'vdev = net_null0\nvdev = net_null1\n[ports]\npair = net_null0 net_null1\n' >>"$out/noworker.ini"
 expect noworker 2 "no worker lcore"
 
+# an audit log that cannot be opened is a config error, found before any port starts
+printf '[eal]\nargs = --no-huge -m 256 --no-pci --no-shconf -l 0-1 --log-level=*:error\n' >"$out/audit.ini"
+printf 'vdev = net_null0\nvdev = net_null1\n[ports]\npair = net_null0 net_null1\n' >>"$out/audit.ini"
+printf '[ctl]\naudit = %s/no-such-dir/audit.log\n' "$out" >>"$out/audit.ini"
+expect audit 2 "^dnsgate: $out/audit.ini: \[ctl\] audit: $out/no-such-dir/audit.log: No such file or directory$"
+
+printf '[ports]\npair = a b\n[feed]\nzone = rpz.example\nprimary = 198.18.3.1\n' >"$out/feed.ini"
+expect feed 2 "^$out/feed.ini:3: \\[feed\\] without 'state_dir'$"
+
+# A NOTIFY address this host does not have: refused before any port starts (nothing is sent).
+printf '[eal]\nargs = --no-huge -m 256 --no-pci --no-shconf -l 0-1 --log-level=*:error\n' >"$out/notify.ini"
+printf 'vdev = net_null0\nvdev = net_null1\n[ports]\npair = net_null0 net_null1\n' >>"$out/notify.ini"
+printf '[feed]\nzone = rpz.example\nprimary = 198.18.3.1\nnotify = 198.18.3.99 5300\n' >>"$out/notify.ini"
+printf 'state_dir = %s/state\n' "$out" >>"$out/notify.ini"
+expect notify 2 "^dnsgate: $out/notify.ini: feed rpz.example: notify: cannot listen on UDP port 5300: Cannot assign requested address$"
+
 "$dg" -- --config "$out/none.ini" 2>"$out/none.err"
 rc=$?
 if [ "$rc" -eq 2 ] && grep -q "none.ini: cannot read: No such file" "$out/none.err"; then

@@ -10,50 +10,27 @@ kinds come from dnsgate-pcapgen's manifest, not from dnsgate's parser.
   filtering.py BUILD_DIR
 """
 import os
-import re
-import struct
 import subprocess
 import sys
 import tempfile
+
+sys.dont_write_bytecode = True  # nothing written into the source tree
+from itest import check, counters, pcap_ini, prefixed, read_pcap, report, write_pcap
 
 BUILD = sys.argv[1]
 GEN = os.path.join(BUILD, "tools/pcapgen/dnsgate-pcapgen")
 DNSGATE = os.path.join(BUILD, "app/dnsgate/dnsgate")
 SINK4, SINK6 = "198.18.255.1", "2001:2::53:1"
 ENTRY_SINK4 = "198.18.254.9"
-# udp_csum is not here: dnsgate checks the UDP checksum only of queries it would filter.
-MALFORMED = {"pointer", "qr", "opcode", "tc", "qdcount", "ancount", "fragment",
-             "label64", "edns_version", "truncated", "sport", "class", "axfr"}
-
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAILED:", what)
-
-
-def read_pcap(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
-    off, frames = 24, []
-    while off + 16 <= len(data):
-        _, _, caplen, _ = struct.unpack(endian + "IIII", data[off:off + 16])
-        frames.append(data[off + 16:off + 16 + caplen])
-        off += 16 + caplen
-    return frames
-
-
-def write_empty_pcap(path):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-
+# What each malformed kind gets, from DESIGN.md section 5 ("fail open for traffic, fail
+# closed for blocked names"). Unreadable: the name cannot be read (or the resolver's host
+# drops the frame): forwarded whatever the name. The rest are read, counted as queries,
+# and when their name is blocked: dropped (an answer would be unsafe) or answered, with
+# or without an OPT record.
+UNREADABLE = {"pointer", "qr", "qdcount", "fragment", "label64", "truncated"}
+BLOCKED_DROP = {"opcode": "dns_opcode", "sport": "src_port_low", "class": "qclass_not_in",
+                "axfr": "qtype_refused"}
+ANSWER_NO_OPT = {"ancount", "edns_version"}
 
 # --- the policy, as DESIGN.md section 3 states it -------------------------------------
 # name -> {"apex": [(action, extra)], "below": [...]}, in load order (later wins).
@@ -120,18 +97,9 @@ def main():
                     "--edns", "50", "--do", "50", "--cookie", "30", "--mixcase", "30",
                     "--manifest", j("manifest.txt"), "-o", j("sub-in.pcap")],
                    check=True, stdout=subprocess.DEVNULL)
-    write_empty_pcap(j("net-in.pcap"))
+    write_pcap(j("net-in.pcap"))
     with open(j("dnsgate.ini"), "w") as f:
-        f.write(f"""[eal]
-args = --no-huge -m 512 --no-pci --no-shconf -l 0-1 --log-level=*:warning
-vdev = net_pcap0,rx_pcap={j('sub-in.pcap')},tx_pcap={j('sub-out.pcap')}
-vdev = net_pcap1,rx_pcap={j('net-in.pcap')},tx_pcap={j('net-out.pcap')}
-[ports]
-pair = net_pcap0 net_pcap1
-[mgmt]
-idle_exit = 1
-run_for = 60
-[filter]
+        f.write(pcap_ini(tmp) + f"""[filter]
 list = domains {j('block.txt')} identifier=TEST-0001 category=backdoor
 list = adblock {j('allow.txt')}
 list = rpz {j('zone.rpz')}
@@ -161,9 +129,11 @@ appliance = itest
 
     want_fwd, want_ans, logged = [], [], []       # frame indices
     counts = {"queries": 0, "optout": 0, "filtered": 0}
+    kind_of = {}
     for idx, kind, name, qtype, ipv, optout in manifest:
         i = int(idx)
-        if kind.startswith("other") or kind in MALFORMED:
+        kind_of[i] = kind
+        if kind.startswith("other") or kind in UNREADABLE:
             want_fwd.append(i)
             continue
         if optout == "1":
@@ -171,32 +141,44 @@ appliance = itest
             want_fwd.append(i)
             continue
         v = verdict(name)
-        if kind == "udp_csum" and v is not None and v[0] != "allow":
-            want_fwd.append(i)         # would be filtered: the checksum is checked, bad
-            continue
         counts["queries"] += 1
-        if v is None or v[0] == "allow":
+        # A wrong checksum: a query like any (its name was read), never filtered: the
+        # resolver's host drops it.
+        if v is None or v[0] == "allow" or kind == "udp_csum":
             want_fwd.append(i)
             continue
         counts["filtered"] += 1
-        logged.append((i, name, v))
-        if v[0] != "drop":
-            want_ans.append((i, v))
+        if v[0] == "drop" or kind in BLOCKED_DROP:
+            reason = "action_drop" if v[0] == "drop" else BLOCKED_DROP[kind]
+            logged.append((i, name, v, "drop", reason))
+            continue
+        logged.append((i, name, v, v[0], None))
+        want_ans.append((i, v))
 
     fwd = read_pcap(j("net-out.pcap"))
     check(len(fwd) == len(want_fwd), f"forwarded {len(fwd)} frames, model says {len(want_fwd)}")
-    check(all(a == frames[b] for a, b in zip(fwd, want_fwd)),
+    # A lone fragment is held for reassembly and leaves when its time runs out, after the
+    # frames behind it (tests/integration/frag.py checks when): the others keep their order.
+    lone = {}
+    for i in want_fwd:
+        if kind_of[i] == "fragment":
+            lone[frames[i]] = lone.get(frames[i], 0) + 1
+    others = []
+    for f in fwd:
+        if lone.get(f, 0) > 0:
+            lone[f] -= 1
+        else:
+            others.append(f)
+    check(others == [frames[i] for i in want_fwd if kind_of[i] != "fragment"],
           "forwarded frames identical to the input, in order")
+    check(not any(lone.values()), "every lone fragment forwarded, byte for byte")
     ans = read_pcap(j("sub-out.pcap"))
     check(len(ans) == len(want_ans), f"answered {len(ans)}, model says {len(want_ans)}")
 
-    m = re.search(r"dns queries (\d+) \(opt-out (\d+) apart\), filtered (\d+), answered (\d+)",
-                  run.stdout)
-    check(m is not None, "summary line")
-    if m:
-        got = tuple(int(x) for x in m.groups())
-        want = (counts["queries"], counts["optout"], counts["filtered"], len(want_ans))
-        check(got == want, f"counters {got} == model {want}")
+    c = counters(run.stdout)
+    got = tuple(c.get(k, -1) for k in ("queries", "optout_queries", "filtered", "answered"))
+    want = (counts["queries"], counts["optout"], counts["filtered"], len(want_ans))
+    check(got == want, f"summary counters {got} == model {want}")
 
     # Decode queries and answers with tshark, independently of dnsgate.
     fields = ["frame.number", "eth.src", "eth.dst", "vlan.id", "ip.src", "ip.dst",
@@ -205,7 +187,8 @@ appliance = itest
               "dns.count.answers", "dns.a", "dns.aaaa", "dns.opt.ext_error.info_code",
               "dns.opt.ext_error.extra_text", "ip.checksum.status", "udp.checksum.status",
               "dns.flags.recdesired", "dns.flags.recavail", "dns.flags.authoritative",
-              "dns.resp.ttl", "dns.count.add_rr", "ip.ttl", "ipv6.hlim"]
+              "dns.resp.ttl", "dns.count.add_rr", "ip.ttl", "ipv6.hlim",
+              "dns.flags.truncated"]
 
     def decode(path):
         out = subprocess.run(["tshark", "-r", path, "-n", "-o", "ip.check_checksum:TRUE",
@@ -226,6 +209,7 @@ appliance = itest
         if r["dns.qry.name"] != s["dns.qry.name"]: exp.append("qname (case kept)")
         if r["dns.qry.type"] != qt: exp.append("qtype")
         if r["dns.flags.response"] != "1" or r["dns.flags.authoritative"] != "0": exp.append("QR/AA")
+        if r["dns.flags.truncated"] != "0": exp.append("TC")
         if r["dns.flags.recavail"] != "1" or r["dns.flags.recdesired"] != s["dns.flags.recdesired"]:
             exp.append("RA/RD")
         if (r["eth.src"], r["eth.dst"]) != (s["eth.dst"], s["eth.src"]): exp.append("MACs")
@@ -253,7 +237,7 @@ appliance = itest
                 if r["dns.aaaa"] != SINK6 or r["dns.count.answers"] != "1":
                     exp.append(f"AAAA {r['dns.aaaa']}")
             if r["dns.count.answers"] == "1" and r["dns.resp.ttl"] != "120": exp.append("TTL")
-        had_opt = s["dns.count.add_rr"] == "1"
+        had_opt = s["dns.count.add_rr"] == "1" and kind_of[i] not in ANSWER_NO_OPT
         if had_opt:
             if r["dns.opt.ext_error.info_code"] != "15": exp.append("EDE 15")
             if extra == "TEST-0001" and r["dns.opt.ext_error.extra_text"] != "TEST-0001":
@@ -270,12 +254,12 @@ appliance = itest
     recs = [json.loads(l) for l in open(j("hits.jsonl"))]
     check(len(recs) == len(logged), f"hit log has {len(recs)} records, model {len(logged)}")
     badlog = 0
-    for rec, (i, name, v) in zip(recs, logged):
+    for rec, (i, name, v, want_action, want_reason) in zip(recs, logged):
         s = q[i]
         src = s["ip.src"] or s["ipv6.src"]
-        want_action = v[0]
         if (rec["qname"] != s["dns.qry.name"] + "." or rec["client"] != src or
                 str(rec["client_port"]) != s["udp.srcport"] or rec["action"] != want_action or
+                rec["reason"] != want_reason or rec["tc"] is not False or
                 (v[1] == "TEST-0001") != (rec.get("identifier") == "TEST-0001")):
             badlog += 1
             if badlog < 4:
@@ -290,21 +274,29 @@ appliance = itest
           f"history totals {got} == model {(counts['queries'], counts['optout'], counts['filtered'])}"
           + (f" ({row.stderr.strip()})" if row.returncode else ""))
     # Reflection guard: one shared cell, one answer per second. The replay takes well under
-    # a second, so at most two answers go out; every other would-be answer is forwarded
-    # unchanged and counted as rate_limited.
+    # a second, so at most two answers go out; every other would-be answer is dropped
+    # (a blocked name never reaches the resolver), counted as rate_limited and logged as
+    # what happened: a drop, not a sinkhole.
     with open(j("dnsgate.ini")) as f:
         cfg = f.read().replace("[guard]\nrate = 0", "[guard]\nrate = 1\nburst = 1\nslots = 1")
+        cfg = cfg.replace(j("hits.jsonl"), j("guard-hits.jsonl"))
     with open(j("guard.ini"), "w") as f:
         f.write(cfg)
     g = subprocess.run([DNSGATE, "--", "--config", j("guard.ini")], capture_output=True, text=True)
-    ga = re.search(r"answered (\d+)", g.stdout)
-    rl = re.search(r"rate_limited (\d+)", g.stdout)
-    ga = int(ga.group(1)) if ga else -1
-    rl = int(rl.group(1)) if rl else 0
+    gc = counters(g.stdout)
+    ga, rl = gc.get("answered", -1), gc.get("dropped.rate_limited", 0)
     check(g.returncode == 0 and 1 <= ga <= 2 and ga + rl == len(want_ans),
           f"guard: answered {ga} + rate-limited {rl} == would-be answers {len(want_ans)}")
-    check(len(read_pcap(j("net-out.pcap"))) == len(want_fwd) + rl,
-          "guard: rate-limited queries were forwarded unchanged")
+    check(len(read_pcap(j("net-out.pcap"))) == len(want_fwd),
+          "guard: rate-limited queries of blocked names were not forwarded")
+    grecs = [json.loads(l) for l in open(j("guard-hits.jsonl"))]
+    g_drop = sum(1 for r in grecs if r["action"] == "drop" and r.get("reason") == "rate_limited")
+    g_ans = sum(1 for r in grecs if r["action"] in ("sinkhole", "nxdomain", "nodata"))
+    check((g_ans, g_drop) == (ga, rl),
+          f"guard: hit log says {g_ans} answered, {g_drop} rate-limited drops; counters {ga}, {rl}")
+    gv = prefixed(gc, "verdict")
+    check(gv.get("sinkhole", -1) + gv.get("nxdomain", 0) + gv.get("nodata", 0) == ga,
+          f"guard: answer verdicts {gv} count only the answers sent ({ga})")
     kinds = {}
     for _, kind, *_ in manifest:
         kinds[kind] = kinds.get(kind, 0) + 1
@@ -312,8 +304,7 @@ appliance = itest
     print(f"model: forwarded {len(want_fwd)}, answered {len(want_ans)}, "
           f"dropped {counts['filtered'] - len(want_ans)}")
     subprocess.run(["rm", "-rf", tmp])
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return report()
 
 
 sys.exit(main())

@@ -22,6 +22,9 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # nothing written into the source tree
+from itest import counters, prefixed
+
 BUILD = sys.argv[1]
 SECS = int(sys.argv[2]) if len(sys.argv) > 2 else 8
 GEN = os.path.join(BUILD, "tools/pcapgen/dnsgate-pcapgen")
@@ -146,32 +149,32 @@ prometheus_interval = 1
              for m in re.finditer(r"^\d+\s+(\S+)\s+\S+\s+(\d+)\s+(\d+)\s+(\d+)", out, re.M)}
     rx0, tx0, drop0 = ports["net_pcap0"]
     _, tx1, drop1 = ports["net_null0"]
-    verd = dict(re.findall(r" (\S+) (\d+)", re.search(r"^verdicts:(.*)$", out, re.M).group(1)))
-    policy_drop = int(verd["drop"])
+    c = counters(out)
+    policy_drop = c.get("verdict.drop", 0)
     check(drop0 == 0 and drop1 == 0, f"no frame refused by a TX queue ({drop0}, {drop1})")
     check(rx0 == tx1 + tx0 + policy_drop,
           f"frames in {rx0} == forwarded {tx1} + answered {tx0} + dropped by policy {policy_drop}")
 
-    idents = dict((a, int(b)) for a, b in re.findall(r"^  (\S+)\s+(\d+)$", out, re.M))
+    idents = prefixed(c, "identifier")
     loops, rest = divmod(rx0, n)
     k = kinds.count("blocked")
     want_stable = loops * k + kinds[:rest].count("blocked")
     check(idents.get("STABLE", 0) == want_stable,
           f"STABLE verdicts {idents.get('STABLE', 0)} == stable queries replayed {want_stable}")
     check(set(idents) <= {"STABLE", "V1", "V2", "TOGGLE"}, f"identifiers seen: {sorted(idents)}")
-    m = re.search(r"filtered (\d+), answered (\d+)", out)
-    check(int(m.group(1)) == sum(idents.values()),
-          f"filtered {m.group(1)} == sum over identifiers {sum(idents.values())}")
-    check(int(m.group(2)) == tx0, f"answered {m.group(2)} == frames sent back {tx0}")
-    check(tel is not None and tel.get("queries", 0) > 0 and "verdict_nxdomain" in tel and "verdict_log_only" in tel,
+    f1, a1 = c["filtered"], c["answered"]
+    check(f1 == sum(idents.values()), f"filtered {f1} == sum over identifiers {sum(idents.values())}")
+    check(a1 == tx0, f"answered {a1} == frames sent back {tx0}")
+    check(tel is not None and tel.get("queries", 0) > 0 and
+          {"nxdomain", "log_only"} <= set(tel.get("verdict", {})),
           f"DPDK telemetry /dnsgate/stats answered during the run: {tel}")
-    check(telp is not None and telp.get("port0_rx", 0) > 0 and "port1_tx" in telp,
-          f"DPDK telemetry /dnsgate/ports: {telp}")
+    check(telp is not None and telp.get("net_pcap0", {}).get("rx", 0) > 0 and
+          "tx" in telp.get("net_null0", {}), f"DPDK telemetry /dnsgate/ports: {telp}")
     prom = open(j("dnsgate.prom")).read()
     pq = re.search(r"^dnsgate_queries_total (\d+)$", prom, re.M)
-    q_sum = int(re.search(r"dns queries (\d+)", out).group(1))
+    q_sum = c["queries"]
     check(pq is not None and int(pq.group(1)) == q_sum and
-          'dnsgate_filtered_by_identifier_total{identifier="STABLE"' in prom,
+          'dnsgate_identifier_total{identifier="STABLE"' in prom,
           f"Prometheus textfile holds the final totals ({pq.group(1) if pq else None} == {q_sum})")
 
     def history():
@@ -180,8 +183,7 @@ prometheus_interval = 1
                            capture_output=True, text=True, check=True)
         return tuple(int(x or 0) for x in r.stdout.strip().split("|"))
 
-    q1 = int(re.search(r"dns queries (\d+)", out).group(1))
-    f1, a1 = int(m.group(1)), int(m.group(2))
+    q1 = q_sum
     h = history()
     check(h[1:] == (q1, f1, a1), f"history over {h[0]} intervals {h[1:]} == counted {(q1, f1, a1)}")
     # Restart: a second run on the same database, stopped long before its interval ends.
@@ -191,9 +193,8 @@ prometheus_interval = 1
         f.write(cfg)
     out2 = subprocess.run([DNSGATE, "--", "--config", j("dnsgate.ini")], capture_output=True,
                           text=True).stdout
-    q2 = int(re.search(r"dns queries (\d+)", out2).group(1))
-    m2 = re.search(r"filtered (\d+), answered (\d+)", out2)
-    f2, a2 = int(m2.group(1)), int(m2.group(2))
+    c2 = counters(out2)
+    q2, f2, a2 = c2["queries"], c2["filtered"], c2["answered"]
     h2 = history()
     check(h2[1:] == (q1 + q2, f1 + f2, a1 + a2),
           f"after a restart the history holds both runs {h2[1:]} == {(q1 + q2, f1 + f2, a1 + a2)}")

@@ -36,49 +36,15 @@ timeout 90 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no
 	--window-size=1200,900 "file://$out/report.html" >"$out/chromium.log" 2>&1
 [ -s "$out/report.png" ] || { echo "FAIL no screenshot"; cat "$out/chromium.log"; exit 1; }
 
-# Decode the PNG with Python's stdlib (zlib) and count pixels per colour.
-python3 - "$out/report.png" <<'PY'
-import struct, sys, zlib
-data = open(sys.argv[1], 'rb').read()
-assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
-pos, idat, w = 8, b'', 0
-while pos < len(data):
-    n, kind = struct.unpack('>I4s', data[pos:pos + 8])
-    body = data[pos + 8:pos + 8 + n]
-    if kind == b'IHDR':
-        w, h, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', body)
-        assert depth == 8 and ctype in (2, 6) and interlace == 0, 'unexpected PNG format'
-        bpp = 3 if ctype == 2 else 4
-    elif kind == b'IDAT':
-        idat += body
-    pos += 12 + n
-raw = zlib.decompress(idat)
-stride = w * bpp
-prev = bytearray(stride)
-counts = {}
-for y in range(h):
-    f = raw[y * (stride + 1)]
-    line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-    for i in range(stride):
-        a = line[i - bpp] if i >= bpp else 0
-        b = prev[i]
-        c = prev[i - bpp] if i >= bpp else 0
-        if f == 1: line[i] = (line[i] + a) & 255
-        elif f == 2: line[i] = (line[i] + b) & 255
-        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
-        elif f == 4:
-            p = a + b - c
-            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    for x in range(0, stride, bpp):
-        px = bytes(line[x:x + 3])
-        counts[px] = counts.get(px, 0) + 1
-    prev = line
-blue = counts.get(bytes((0x4a, 0x90, 0xd9)), 0)
-orange = counts.get(bytes((0xe8, 0x59, 0x0c)), 0)
-print(f'{w}x{h}: {len(counts)} distinct colours, {blue} bar pixels, {orange} monthly-line pixels')
+# Decode the PNG (tests/report/pngstat.py, stdlib only) and count the chart's colours.
+stats=$(python3 "$(dirname "$0")/pngstat.py" "$out/report.png" 4a90d9 e8590c) ||
+	{ echo "FAIL decoding the screenshot"; exit 1; }
+eval "$stats"
+echo "${width}x$height: $colours distinct colours, $c_4a90d9 bar pixels," \
+	"$c_e8590c monthly-line pixels"
 # 84 days of bars, each several pixels wide and tall; three 3-px lines across months.
-ok = len(counts) > 20 and blue > 2000 and orange > 1000
-print('chart rendered' if ok else 'FAIL chart not visible')
-sys.exit(0 if ok else 1)
-PY
+if [ "$colours" -gt 20 ] && [ "$c_4a90d9" -gt 2000 ] && [ "$c_e8590c" -gt 1000 ]; then
+	echo "chart rendered"
+else
+	echo "FAIL chart not visible"; exit 1
+fi

@@ -2,7 +2,7 @@
 /*
  * mklist: a synthetic blocklist for benchmarks, in plain domain-list form.
  *
- *   mklist COUNT [SAMPLE]      (built by tools/bench/run.sh: cc -O2 -o mklist mklist.c)
+ *   mklist COUNT [SAMPLE]      (build/tools/bench/mklist)
  *
  * Prints COUNT distinct names, one per line. Name i depends on i only, so the first
  * 1 000 names of a 10M list are the 1k list: every list size holds the smaller ones.

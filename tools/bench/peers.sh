@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Peers, end to end (docs/benchmarks.md): in the e2e lab's network namespaces
-# (tests/e2e/lab.sh), dnsperf sends the same query files, with the same blocklist, to
+# (tools/lab/lab.sh), dnsperf sends the same query files, with the same blocklist, to
 #   dnsgate   net_af_packet bump in the wire in front of unbound (answers blocked names)
 #   dnsdist   SuffixMatchNodeRule + SpoofAction in front of the same unbound
 #   unbound   one unbound that answers blocked names itself from an RPZ zone
@@ -14,14 +14,17 @@
 # Environment: PEERS_SIZE (list entries, 100000), PEERS_SECS (10 a run), PEERS_ROUNDS (2),
 # PEERS_CLIENTS/PEERS_OUTSTANDING (dnsperf -c/-q: 4, 100), PEERS_NICE (0), PEERS_VDEV_OPTS
 # (extra net_af_packet devargs for dnsgate, e.g. ",qdisc_bypass=1"; none by default),
-# PEERS_RPS (1: the client's veths steer their receive path to CPU 0 with RPS; 0), PEERS_PMD
-# (dnsgate's ports: af_packet, or af_xdp), OUT
-# (BUILD_DIR/bench-results: peers.md, peers.json, peers-raw.tsv, peers-dnsgate-tsc.tsv).
+# PEERS_PREFIX (namespace names, dgpeer<pid>), PEERS_RPS (1: the client's veths steer
+# their receive path to CPU 0 with RPS; 0), PEERS_PMD (dnsgate's ports: af_packet, or
+# af_xdp), OUT (BUILD_DIR/bench-results: peers.md, peers.json, peers-raw.tsv,
+# peers-dnsgate-tsc.tsv).
 # CPUs: the filtering process gets CPU 1 (dnsgate: its worker; main lcore on 0), dnsperf
 # and the backend unbound CPU 0.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
+export DG_E2E_PREFIX=${PEERS_PREFIX:-dgpeer$$}
+. "$here/../lab/common.sh"
+root=$DG_ROOT
 build=${1:-build-bench}
 case "$build" in /*) ;; *) build=$root/$build ;; esac
 size=${PEERS_SIZE:-100000}
@@ -34,16 +37,12 @@ vdev_opts=${PEERS_VDEV_OPTS-}
 pmd=${PEERS_PMD:-af_packet}
 case "$pmd" in af_packet | af_xdp) ;; *) echo "peers.sh: PEERS_PMD=$pmd: af_packet or af_xdp" >&2; exit 2 ;; esac
 out=${OUT:-$build/bench-results}
-export DG_E2E_PREFIX=dgpeer$$
-. "$root/tests/e2e/common.sh"
-lab=$root/tests/e2e/lab.sh
+lab=$DG_LAB/lab.sh
 
 [ "$(id -u)" = 0 ] || { echo "peers.sh: needs root (network namespaces)" >&2; exit 2; }
-for t in dnsperf unbound unbound-checkconf dnsdist kdig cc taskset python3; do
-	command -v "$t" >/dev/null || { echo "peers.sh: $t not found (docs/benchmarks.md)" >&2; exit 2; }
-done
+dg_need dnsperf unbound unbound-checkconf dnsdist kdig taskset python3
 [ -f "$build/build.ninja" ] || meson setup "$build" "$root" -Dbuildtype=release >/dev/null
-ninja -C "$build" app/dnsgate/dnsgate >/dev/null
+ninja -C "$build" app/dnsgate/dnsgate tools/bench/mklist >/dev/null
 dg=$build/app/dnsgate/dnsgate
 
 work=$(mktemp -d /tmp/dg-peers.XXXXXX)
@@ -62,18 +61,15 @@ trap 'exit 130' INT TERM
 SCHED=(setsid sh -c 'echo "$0" > /proc/self/autogroup 2>/dev/null; exec "$@"' "$nice_v")
 
 # ---- data: the list, its RPZ and dnsdist forms, the query files -----------------------
-cc -O2 -std=gnu11 -o "$work/mklist" "$here/mklist.c"
-"$work/mklist" "$size" >"$work/list.txt"
-"$work/mklist" "$size" "$((size < 4096 ? size : 4096))" >"$work/sample.txt"
+"$build/tools/bench/mklist" "$size" >"$work/list.txt"
+"$build/tools/bench/mklist" "$size" "$((size < 4096 ? size : 4096))" >"$work/sample.txt"
 {
 	printf '$TTL 300\n@ SOA localhost. root.localhost. 1 3600 600 86400 300\n@ NS localhost.\n'
 	# subtree, as the domain list is in dnsgate and SuffixMatchNode in dnsdist.
 	awk '{ printf "%s A 198.18.255.1\n%s AAAA 2001:2:0:ff::1\n*.%s A 198.18.255.1\n*.%s AAAA 2001:2:0:ff::1\n", $1, $1, $1, $1 }' "$work/list.txt"
 } >"$work/rpz.zone"
-shared=${DG_SHARED_DATA:-}
-[ -z "$shared" ] && [ -d /work/shared/data/names ] && shared=/work/shared/data
-if [ -n "$shared" ] && ls "$shared"/names/*.csv >/dev/null 2>&1; then
-	awk 'FNR > 1 && /^[a-z0-9.-]+$/ && n++ < 20000' "$(ls "$shared"/names/*.csv | head -n 1)" >"$work/benign.txt"
+if [ -n "$(dg_names_csv)" ]; then
+	awk 'FNR > 1 && /^[a-z0-9.-]+$/ && n++ < 20000' "$(dg_names_csv)" >"$work/benign.txt"
 	benign_desc="Cloudflare Radar top names"
 else
 	awk 'BEGIN { for (i = 0; i < 20000; i++) printf "h%d.perf.example.test\n", i }' >"$work/benign.txt"
@@ -233,7 +229,7 @@ for r in $(seq "$rounds"); do
 		stop_pid "$pid"
 		# label rx_frames busy_cycles own_cycles tsc_ghz answered_by_dnsgate
 		awk -v l="dnsgate-$m-$r" '/^total rx/ { rx = $3 } /^cycles per frame/ { b = $4; o = $8; g = $(NF - 1) }
-			/^dns queries/ { for (i = 1; i < NF; i++) if ($i == "answered") a = $(i + 1) }
+			$1 == "answered" { a = $2 }
 			END { printf "%s\t%s\t%s\t%s\t%s\t%s\n", l, rx, b, o, g, a }' "$work/dg.log" >>"$work/dg-cycles.tsv"
 	done
 	# (b) dnsdist (1 UDP listener on CPU 1) in front of the same unbound.

@@ -10,22 +10,37 @@
 # (tools/bench/mklist.c), each on a benign mix, a 1%-blocked and a 100%-blocked mix. Rounds
 # interleave every configuration so machine noise hits all alike; a run's figure is the median
 # of its per-second samples after the warm-up; the table gives the median over rounds and
-# the spread (min-max). Then what the replay device costs against the time between bursts
+# the spread (min-max). Then network-side responses (pcapgen --profile responses) with the
+# response policy off and on. Then the carrier mix (pcapgen --profile carrier: IMIX TCP/UDP/QUIC,
+# ~3% DNS blocked one in a million) through testpmd and dnsgate with CARRIER_SIZES entries:
+# Mpps, bytes a second and the ratio to testpmd. Then two workers on two queues against one,
+# and testpmd with two cores against one (oversubscribed where the machine has under three
+# CPUs). Then what the replay device costs against the time between bursts
 # (tools/bench/rxgap). Then the swap-under-load run (tools/bench/lab/swap.py).
+# Then live lists (tools/bench/lab/lists.py): start cold and from the image, add/del latency,
+# status during a reload, steady and peak memory, per size.
 # Then, as root with dnsperf, dnsdist and unbound installed, the peers run (tools/bench/peers.sh).
 # Writes OUT/results.json, OUT/results.md, OUT/device.txt, OUT/throughput.png, OUT/swap.png (and peers.md,
 # peers.json).
 #
-# Environment: SECS (per run, 8), ROUNDS (3), WARM (warm-up seconds dropped, 2), FRAMES
+# Environment: STAGES (which runs, default "replay carrier responses workers hitlog device swap
+# lists peers"),
+# CARRIER_SIZES ("1000000 10000000"), stage hitlog: the cost of a hit log record, SECS (per run, 8), ROUNDS (3), WARM (warm-up seconds dropped, 2), FRAMES
 # (per capture, 32768), SIZES ("1000 1000000 10000000"), OUT (BUILD_DIR/bench-results),
 # SWAP_SECS (20, 0 = skip), SWAP_PAUSE (seconds between reloads, 1), SWAP_SIZE (1000000),
-# PEERS (auto, 1, 0; its own PEERS_* variables are in peers.sh), MIX_OPTS (pcapgen
+# LISTS_SIZES (the live-lists sizes, default SIZES),
+# PEERS (auto, 1, 0; its own PEERS_* variables are in peers.sh), DG_BEFORE (another
+# dnsgate binary, e.g. the previous commit's, run beside this one in every round on every
+# mix and size: configuration before-N), DG_INI_EXTRA (a file appended to this build's
+# filtering configurations, not DG_BEFORE's: e.g. an [intercept] section, to measure what
+# it costs against the binary before it), MIX_OPTS (pcapgen
 # options added to every capture, e.g. "--edns 80 --ipv6 30"), DG_SHARED_DATA
-# (names from $DG_SHARED_DATA/names/*.csv when set, else /work/shared/data if present,
-# else pcapgen's synthetic names). Needs: meson, ninja, cc, dpdk-testpmd, python3, gnuplot.
+# (names from $DG_SHARED_DATA/names/*.csv; tools/lab/prelude.sh finds it beside the
+# repository when unset; else pcapgen's synthetic names). Needs: meson, ninja, cc, dpdk-testpmd, python3, gnuplot.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
+. "$here/../lab/prelude.sh"
+root=$DG_ROOT
 build=${1:-build-bench}
 case "$build" in /*) ;; *) build=$root/$build ;; esac
 secs=${SECS:-8}
@@ -35,15 +50,17 @@ frames=${FRAMES:-32768}
 sizes=${SIZES:-"1000 1000000 10000000"}
 out=${OUT:-$build/bench-results}
 mixes="benign b1 b100"
+stages=${STAGES:-"replay carrier responses workers hitlog device swap lists peers"}
+carrier_sizes=${CARRIER_SIZES:-"1000000 10000000"}
+lists_sizes=${LISTS_SIZES:-$sizes}
+want() { case " $stages " in *" $1 "*) return 0 ;; esac; return 1; }
 
-for t in meson ninja cc dpdk-testpmd python3 gnuplot; do
-	command -v "$t" >/dev/null || { echo "run.sh: $t not found (docs/benchmarks.md)" >&2; exit 2; }
-done
+dg_need meson ninja cc dpdk-testpmd python3 gnuplot tshark
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" "$root" -Dbuildtype=release >/dev/null
 fi
 ninja -C "$build" app/dnsgate/dnsgate tools/pcapgen/dnsgate-pcapgen \
-	tools/dnsgatectl/dnsgatectl tools/bench/rxgap/bench_rxgap >/dev/null
+	tools/dnsgatectl/dnsgatectl tools/bench/rxgap/bench_rxgap tools/bench/mklist >/dev/null
 dg=$build/app/dnsgate/dnsgate
 pcapgen=$build/tools/pcapgen/dnsgate-pcapgen
 
@@ -51,25 +68,23 @@ work=$(mktemp -d /tmp/dg-bench.XXXXXX)
 tag=dgb$$
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
-cc -O2 -std=gnu11 -o "$work/mklist" "$here/mklist.c"
+mklist=$build/tools/bench/mklist
 
-shared=${DG_SHARED_DATA:-}
-[ -z "$shared" ] && [ -d /work/shared/data/names ] && shared=/work/shared/data
 names_opt=()
 names_desc="pcapgen synthetic names (hostN.exampleM.test)"
-if [ -n "$shared" ] && ls "$shared"/names/*.csv >/dev/null 2>&1; then
-	nf=$(ls "$shared"/names/*.csv | head -n 1)
+nf=$(dg_names_csv)
+if [ -n "$nf" ]; then
 	names_opt=(--names "$nf")
 	names_desc="$(basename "$nf") (Cloudflare Radar), Zipf 1.0"
 fi
 
 echo "== preparing lists and captures in $work"
-for n in $sizes; do
+for n in $(echo $sizes $lists_sizes $carrier_sizes | tr ' ' '\n' | sort -nu); do
 	t0=$(date +%s.%N)
-	"$work/mklist" "$n" >"$work/list-$n.txt"
+	"$mklist" "$n" >"$work/list-$n.txt"
 	# Blocked queries of the mixes: names spread over the whole list (all of a small one).
 	s=$((n < 4096 ? n : 4096))
-	"$work/mklist" "$n" "$s" >"$work/sample-$n.txt"
+	"$mklist" "$n" "$s" >"$work/sample-$n.txt"
 	printf '   list %9s names: %s s\n' "$n" "$(echo "$(date +%s.%N) $t0" | awk '{printf "%.2f", $1 - $2}')"
 done
 gen() { # OUT [pcapgen options]
@@ -87,14 +102,48 @@ done
 # The baselines (testpmd, inspect off) replay the capture of the middle size.
 set -- $sizes
 base_n=${2:-$1}
+# The carrier mix (pcapgen --profile carrier): a link's traffic with ~3% DNS, its queries
+# blocked one in a million from the list of each size.
+if want carrier; then
+	for n in $(echo $carrier_sizes $base_n | tr ' ' '\n' | sort -nu); do
+		"$pcapgen" --profile carrier -n "$frames" --seed 7 "${names_opt[@]}" --zipf 1.0 \
+			--blocked "$work/sample-$n.txt" -o "$work/carrier-$n.pcap" >/dev/null
+	done
+fi
 pcap_of() { # MIX SIZE
-	if [ "$1" = benign ]; then echo "$work/benign.pcap"; else echo "$work/$1-$2.pcap"; fi
+	case $1 in
+	benign) echo "$work/benign.pcap" ;;
+	w*) echo "$work/benign.pcap" ;;
+	hl) echo "$work/b100-$2.pcap" ;;
+	resp) echo "$work/resp.pcap" ;;
+	*) echo "$work/$1-$2.pcap" ;;
+	esac
+}
+mean_len() { # PCAP: mean frame length in bytes
+	tshark -r "$1" -T fields -e frame.len 2>/dev/null | awk '{s += $1} END {if (NR) print s / NR}'
 }
 flen=$(tshark -r "$work/benign.pcap" -T fields -e frame.len 2>/dev/null |
 	awk '{s += $1; if (min == "" || $1 < min) min = $1; if ($1 > max) max = $1}
 	     END {if (NR) printf "%d-%d bytes, mean %.1f", min, max, s / NR}') || true
 
-eal_base="--no-huge -m 2048 --no-pci -l 0-1 --log-level=*:warning"
+eal_mem="--no-huge -m 2048 --no-pci --log-level=*:warning"
+# NQ workers (and the main lcore): one CPU each where the machine has them, else NQ+1
+# lcores over its CPUs (oversubscribed: a correctness run, not a scaling figure).
+ncpu=$(nproc)
+eal_for() { # NQ
+	if [ "$ncpu" -gt "$1" ]; then
+		echo "$eal_mem -l 0-$1"
+	else
+		local l=0@0 i
+		for i in $(seq 1 "$1"); do l="$l,$i@$((i % ncpu))"; done
+		echo "$eal_mem --lcores $l"
+	fi
+}
+rx_of() { # PCAP NQ: the net_pcap arguments of NQ queues replaying PCAP
+	local a="" i
+	for i in $(seq 1 "$2"); do a="${a}rx_pcap=$1,"; done
+	echo "${a}infinite_rx=1"
+}
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print 0; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 minmax() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo + 0, hi + 0}'; }
 
@@ -111,13 +160,16 @@ rss_watch() {
 
 # Each run appends one line to raw.tsv:
 # round mix config mpps(median of seconds) lo hi busy_cyc own_cyc rx tx dropped answered rss_kB
-run_testpmd() { # ROUND MIX
-	local pcap log=$work/tp.log
+run_testpmd() { # ROUND MIX [NQ: queues and forwarding cores, 1]
+	local pcap log=$work/tp.log nq=${3:-1} label=testpmd
 	pcap=$(pcap_of "$2" "$base_n")
-	timeout -s INT $((secs + 6)) stdbuf -oL dpdk-testpmd $eal_base --file-prefix "${tag}tp" \
-		--vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" --vdev net_null0,no-rx=1 -- \
-		--forward-mode=io --stats-period 1 --no-lsc-interrupt --record-core-cycles \
-		--total-num-mbufs=$((frames * 2 + 16384)) >"$log" 2>&1 || true
+	[ "$nq" -gt 1 ] && label=testpmd-$nq
+	# shellcheck disable=SC2046 # the EAL arguments, split on spaces
+	timeout -s INT $((secs + 6)) stdbuf -oL dpdk-testpmd $(eal_for "$nq") \
+		--file-prefix "${tag}tp" --vdev "net_pcap0,$(rx_of "$pcap" "$nq")" \
+		--vdev net_null0,no-rx=1 -- --forward-mode=io --stats-period 1 --no-lsc-interrupt \
+		--record-core-cycles --rxq="$nq" --txq="$nq" --nb-cores="$nq" \
+		--total-num-mbufs=$((frames * (nq + 1) + 16384)) >"$log" 2>&1 || true
 	awk '/NIC statistics for port 0/ {p=1} /NIC statistics for port 1/ {p=0}
 	     p && /Rx-pps:/ {print $2 / 1e6}' "$log" | awk '$1 > 0' | tail -n +$((warm + 1)) >"$work/samples"
 	local med lo hi cyc rx tx
@@ -126,12 +178,12 @@ run_testpmd() { # ROUND MIX
 	cyc=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$log" | tail -n 1)
 	rx=$(awk '/Accumulated forward statistics/ {a=1} a && /RX-packets:/ {print $2; exit}' "$log")
 	tx=$(awk '/Accumulated forward statistics/ {a=1} a && /TX-packets:/ {print $2; exit}' "$log")
-	printf '%s\t%s\ttestpmd\t%s\t%s\t%s\t%s\t-\t%s\t%s\t0\t0\t-\n' "$1" "$2" "$med" "$lo" "$hi" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t%s\t%s\t0\t0\t-\n' "$1" "$2" "$label" "$med" "$lo" "$hi" \
 		"${cyc:--}" "${rx:-0}" "${tx:-0}" >>"$work/raw.tsv"
 }
 
-run_dnsgate() { # ROUND MIX CONFIG(off|SIZE)
-	local pcap filter log=$work/dg.log pid
+run_dnsgate() { # ROUND MIX CONFIG(off|SIZE) [BINARY LABEL [NQ: queues and workers, 1]]
+	local pcap filter log=$work/dg.log pid bin=${4:-$dg} label=${5:-$3} nq=${6:-1}
 	if [ "$3" = off ]; then
 		pcap=$(pcap_of "$2" "$base_n")
 		filter="inspect = no"
@@ -141,12 +193,12 @@ run_dnsgate() { # ROUND MIX CONFIG(off|SIZE)
 	fi
 	cat >"$work/dg.ini" <<-INI
 	[eal]
-	args = $eal_base --file-prefix ${tag}dg
-	vdev = net_pcap0,rx_pcap=$pcap,infinite_rx=1
+	args = $(eal_for "$nq") --file-prefix ${tag}dg
+	vdev = net_pcap0,$(rx_of "$pcap" "$nq")
 	vdev = net_null0,no-rx=1
 	[ports]
-	pair = net_pcap0 net_null0
-	mbufs = $((frames * 2 + 16384))
+	pair = ${dg_pair:-net_pcap0 net_null0}
+	mbufs = $((frames * (nq + 1) + 16384))
 	[mgmt]
 	stats_interval = 1
 	run_for = $secs
@@ -158,7 +210,11 @@ run_dnsgate() { # ROUND MIX CONFIG(off|SIZE)
 	[guard]
 	rate = 0
 	INI
-	"$dg" -- --config "$work/dg.ini" >"$log" 2>&1 &
+	if [ -n "${DG_INI_EXTRA:-}" ] && [ -z "${4:-}" ] && [ "$3" != off ]; then
+		cat "$DG_INI_EXTRA" >>"$work/dg.ini"
+	fi
+	[ -n "${dg_extra:-}" ] && cat "$dg_extra" >>"$work/dg.ini"
+	"$bin" -- --config "$work/dg.ini" >"$log" 2>&1 &
 	pid=$!
 	rss_watch "$pid" "$work/rss" &
 	wait "$pid" || { echo "dnsgate failed ($2 $3):" >&2; tail -n 20 "$log" >&2; return 1; }
@@ -169,47 +225,165 @@ run_dnsgate() { # ROUND MIX CONFIG(off|SIZE)
 	read -r lo hi < <(minmax <"$work/samples")
 	read -r busy own < <(awk '/^cycles per frame/ {print $4, $8}' "$log")
 	read -r rx tx drop < <(awk '/^total rx/ {print $3, $5, $7}' "$log")
-	ans=$(awk '/^dns queries/ {gsub(/,/, ""); for (i = 1; i < NF; i++) if ($i == "answered") print $(i+1)}' "$log")
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$med" "$lo" \
+	ans=$(awk '$1 == "answered" {print $2}' "$log")
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$label" "$med" "$lo" \
 		"$hi" "${busy:--}" "${own:--}" "${rx:-0}" "${tx:-0}" "${drop:-0}" "${ans:-0}" \
 		"$(cat "$work/rss")" >>"$work/raw.tsv"
 }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-echo "== $rounds rounds x 3 mixes x (testpmd, off, $sizes), $secs s a run, median after $warm s warm-up"
 : >"$work/raw.tsv"
-for r in $(seq 1 "$rounds"); do
+want replay && echo "== $rounds rounds x 3 mixes x (testpmd, off, $sizes), $secs s a run, median after $warm s warm-up"
+want replay && for r in $(seq 1 "$rounds"); do
 	for m in $mixes; do
 		run_testpmd "$r" "$m"
 		run_dnsgate "$r" "$m" off
 		for n in $sizes; do
 			run_dnsgate "$r" "$m" "$n"
+			[ -n "${DG_BEFORE:-}" ] && run_dnsgate "$r" "$m" "$n" "$DG_BEFORE" "before-$n"
 		done
 		awk -v r="$r" -v m="$m" '$1 == r && $2 == m {printf "   round %s %-6s %-9s %7.3f Mpps\n", r, m, $3, $4}' \
 			"$work/raw.tsv"
 	done
 done
-cp "$work/raw.tsv" "$out/raw.tsv"
+
+# One MIX's configurations: the median Mpps over rounds that ran (a run with no sample counts
+# 0 and is left out), and the median over rounds of the per-round ratio to BASE-LABEL.
+ratios() { # MIX BASE-LABEL MEAN-FRAME-BYTES
+	awk -F'\t' -v m="$1" -v b="$2" -v len="$3" '
+		$2 == m {v[$1, $3] = $4; if (!($3 in seen)) {seen[$3] = 1; cfg[++nc] = $3}; r[$1] = 1}
+		END {
+			for (i = 1; i <= nc; i++) {
+				c = cfg[i]; n = 0; ny = 0; delete x; delete y
+				for (k in r) {
+					if ((k, c) in v && v[k, c] > 0) y[++ny] = v[k, c]
+					if ((k, c) in v && (k, b) in v && v[k, c] > 0 && v[k, b] > 0)
+						x[++n] = v[k, c] / v[k, b]
+				}
+				if (n == 0 || ny == 0) continue
+				asort(x); asort(y)
+				xm = n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
+				ym = ny % 2 ? y[(ny + 1) / 2] : (y[ny / 2] + y[ny / 2 + 1]) / 2
+				printf "   %-12s %7.3f Mpps %6.2f Gbit/s (%5.0f MB/s)  ratio %.3f (%d rounds)\n", \
+					c, ym, ym * len * 8 / 1000, ym * len, xm, n
+			}
+		}' "$work/raw.tsv"
+}
+
+# The all-traffic mix: testpmd io-forward against dnsgate filtering with each list size.
+if want carrier; then
+	clen=$(mean_len "$work/carrier-$base_n.pcap")
+	echo "== carrier mix: $rounds rounds x (testpmd, $carrier_sizes), $secs s a run," \
+		"mean frame $clen bytes"
+	for r in $(seq 1 "$rounds"); do
+		run_testpmd "$r" carrier
+		for n in $carrier_sizes; do run_dnsgate "$r" carrier "$n"; done
+	done
+	ratios carrier testpmd "$clen" | tee "$out/carrier.txt"
+fi
+
+# The network side: DNS responses (pcapgen --profile responses: with and without CNAME
+# chains, none listed) replayed into the network port of the pair, through testpmd and
+# through dnsgate with the middle list size, response policy off and on (and DG_BEFORE,
+# which predates it): what reading every response costs.
+if want responses; then
+	"$pcapgen" --profile responses -n "$frames" --seed 7 "${names_opt[@]}" \
+		-o "$work/resp.pcap" >/dev/null
+	rlen=$(mean_len "$work/resp.pcap")
+	printf '[intercept]\nresponses = no\n' >"$work/resp-off.ini"
+	printf '[intercept]\nresponses = yes\n' >"$work/resp-on.ini"
+	echo "== responses: $rounds rounds x (testpmd, dnsgate response policy off and on" \
+		"${DG_BEFORE:+, before}), $base_n entries, mean frame $rlen bytes"
+	for r in $(seq 1 "$rounds"); do
+		run_testpmd "$r" resp
+		dg_pair="net_null0 net_pcap0" dg_extra=$work/resp-off.ini \
+			run_dnsgate "$r" resp "$base_n" "$dg" resp-off
+		dg_pair="net_null0 net_pcap0" dg_extra=$work/resp-on.ini \
+			run_dnsgate "$r" resp "$base_n" "$dg" resp-on
+		if [ -n "${DG_BEFORE:-}" ]; then
+			dg_pair="net_null0 net_pcap0" run_dnsgate "$r" resp "$base_n" "$DG_BEFORE" \
+				before-resp
+		fi
+	done
+	{
+		ratios resp testpmd "$rlen"
+		echo "   against response policy off:"
+		ratios resp resp-off "$rlen" | grep -v ' resp-off '
+	} | tee "$out/responses.txt"
+fi
+
+# Two workers on two queues against one (benign mix, the middle list size), and testpmd
+# with as many forwarding cores. On a machine with fewer CPUs than lcores the runs are
+# oversubscribed and the figure says so: the method is the same on a bigger machine.
+if want workers; then
+	wlen=$(mean_len "$work/benign.pcap")
+	over=""
+	[ "$ncpu" -gt 2 ] || over=" (oversubscribed: $ncpu CPUs for 3 lcores, no scaling figure)"
+	echo "== workers: $rounds rounds x (testpmd 1 and 2 cores, dnsgate 1 and 2 workers," \
+		"$base_n entries)$over"
+	for r in $(seq 1 "$rounds"); do
+		run_testpmd "$r" w 1
+		run_testpmd "$r" w 2
+		run_dnsgate "$r" w "$base_n" "$dg" "w1-$base_n" 1
+		run_dnsgate "$r" w "$base_n" "$dg" "w2-$base_n" 2
+	done
+	{
+		echo "   against testpmd, 1 core:"
+		ratios w testpmd "$wlen"
+		echo "   against testpmd, 2 cores:"
+		ratios w testpmd-2 "$wlen"
+		echo "   dnsgate 2 workers against 1 (scaling):"
+		ratios w "w1-$base_n" "$wlen" | grep "w2-"
+	} | tee "$out/workers.txt"
+fi
+# What a hit log record costs a worker: the 100%-blocked mix with and without [log] file
+# (the JSON to /dev/null); the difference of dnsgate's own cycles per frame is the cost of
+# filling one record and pushing it into the lcore's ring.
+if want hitlog; then
+	echo "== hit log: $rounds rounds x 100%-blocked mix, $base_n entries, [log] off and on"
+	printf '[log]\nfile = /dev/null\nring = 65536\n' >"$work/log.ini"
+	for r in $(seq 1 "$rounds"); do
+		run_dnsgate "$r" hl "$base_n" "$dg" log-off
+		dg_extra=$work/log.ini run_dnsgate "$r" hl "$base_n" "$dg" log-on
+	done
+	awk -F'\t' '$2 == "hl" {c[$1, $3] = $8; r[$1] = 1}
+		END {n = 0; for (k in r) d[++n] = c[k, "log-on"] - c[k, "log-off"]; asort(d)
+		     printf "   own cycles a record: %.1f (median of %d rounds)\n", \
+			n % 2 ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2, n}' "$work/raw.tsv" |
+		tee "$out/hitlog.txt"
+fi
+cp "$work/raw.tsv" "$out/raw-all.tsv"
+awk -F'\t' '$2 == "benign" || $2 == "b1" || $2 == "b100"' "$work/raw.tsv" >"$out/raw.tsv"
 
 # What the replay device costs beside our code, against the time spent between bursts.
-echo "== replay device: rx and tx cycles a frame against the gap between bursts (bench_rxgap)"
-"$build/tools/bench/rxgap/bench_rxgap" "$work/benign.pcap" 1.5 3 2>/dev/null >"$out/device.txt" ||
-	{ echo "bench_rxgap failed" >&2; exit 1; }
+if want device; then
+	echo "== replay device: rx and tx cycles a frame against the gap between bursts (bench_rxgap)"
+	"$build/tools/bench/rxgap/bench_rxgap" "$work/benign.pcap" 1.5 3 2>/dev/null >"$out/device.txt" ||
+		{ echo "bench_rxgap failed" >&2; exit 1; }
+fi
 
-if [ "${SWAP_SECS:-20}" != 0 ]; then
+if want swap && [ "${SWAP_SECS:-20}" != 0 ]; then
 	echo "== swap under load: ${SWAP_SECS:-20} s, reloading a ${SWAP_SIZE:-1000000}-entry list"
 	swap_n=${SWAP_SIZE:-1000000}
-	[ -f "$work/list-$swap_n.txt" ] || "$work/mklist" "$swap_n" >"$work/list-$swap_n.txt"
+	[ -f "$work/list-$swap_n.txt" ] || "$mklist" "$swap_n" >"$work/list-$swap_n.txt"
 	python3 "$here/lab/swap.py" --dnsgate "$dg" --ctl "$build/tools/dnsgatectl/dnsgatectl" \
 		--pcap "$work/benign.pcap" --list "$work/list-$swap_n.txt" --frames "$frames" \
 		--seconds "${SWAP_SECS:-20}" --pause "${SWAP_PAUSE:-1}" --prefix "${tag}sw" \
 		--work "$work" --out "$out/swap.json"
 fi
 
+if want lists; then
+	echo "== live lists: ${lists_sizes} entries${DG_BEFORE:+, and $DG_BEFORE}"
+	python3 "$here/lab/lists.py" --dnsgate "$dg" --before "${DG_BEFORE:-}" \
+		--pcap "$work/benign.pcap" --frames "$frames" --work "$work" --sizes "$lists_sizes" \
+		--out "$out/lists.json"
+fi
+
 # The peers run (netns lab, root, dnsperf/dnsdist/unbound): PEERS=1 always, 0 never, auto
 # when those are there.
 peers=${PEERS:-auto}
+want peers || peers=0
 if [ "$peers" = auto ]; then
 	peers=0
 	[ "$(id -u)" = 0 ] && command -v dnsperf >/dev/null && command -v dnsdist >/dev/null &&
@@ -221,6 +395,7 @@ if [ "$peers" = 1 ]; then
 	OUT=$out "$here/peers.sh" "$build"
 fi
 
+want replay || exit 0
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 python3 "$here/lab/report.py" --raw "$out/raw.tsv" --out "$out" --swap "$out/swap.json" \
 	--device "$out/device.txt" \

@@ -140,10 +140,11 @@ main(int argc, char **argv)
 	}
 	req[n] = NULL;
 
-	if (cmd->id == DG_CTL_CMD_OPTOUT_ADD || cmd->id == DG_CTL_CMD_OPTOUT_DEL) {
+	if (cmd->id == DG_CTL_CMD_OPTOUT_ADD || cmd->id == DG_CTL_CMD_OPTOUT_DEL ||
+	    cmd->id == DG_CTL_CMD_QUARANTINE_ADD || cmd->id == DG_CTL_CMD_QUARANTINE_DEL) {
 		struct dg_optout_prefix p;
 		const char *why;
-		const char *arg = req[n - 1];
+		const char *arg = req[nw];
 
 		if (dg_optout_prefix_parse(arg, &p, &why) != 0) {
 			fprintf(stderr, "dnsgatectl: bad prefix '%s': %s\n", arg, why);

@@ -2,11 +2,25 @@
 /*
  * dnsgate-pcapgen: deterministic (seeded) test captures: same options, same bytes.
  *
- *   dnsgate-pcapgen --profile mixed|dns -n COUNT -o OUT.pcap [options]
+ *   dnsgate-pcapgen --profile mixed|dns|frag|responses|carrier -n COUNT -o OUT.pcap [options]
  *
  * Profiles:
  *   mixed  every kind of frame a bump in the wire sees (passthrough tests)
  *   dns    DNS queries with the shares below (benchmarks, filtering tests)
+ *   frag   DNS queries cut into IP fragments, cut and sent in every way pg_frag.c lists
+ *          (in order, reversed, duplicated, overlapping, incomplete), one in five sent
+ *          whole; takes --names, --blocked, --blocked-pct, --ipv6, --vlan, --edns and
+ *          --manifest (one line per frame: index datagram kind name qtype ip-version
+ *          dns-id cut order role payload-offset payload-end more-fragments)
+ *   responses  network-side DNS responses from port 53, with and without CNAME chains
+ *          (pg_resp.c: --blocked-pct chains end in a --blocked name, --malformed-pct cut
+ *          short, --other-pct TCP/UDP 443; --names, --ipv6, --vlan, --edns, --do,
+ *          --manifest: index kind qname target ip-version)
+ *   carrier  all of a link's traffic (pg_carrier.c): IMIX 64/576/1500 bytes 7:4:1 over
+ *          TCP, QUIC and other UDP, and --dns-pct (3) of DNS queries as the dns profile
+ *          makes them (its options apply; --blocked-pct defaults to 0.0001, one in a
+ *          million), --quic-pct (8) QUIC, 10% other UDP, --ipv6 (15) and --vlan (10)
+ *          of every frame; --manifest as the dns profile's
  * Options of the dns profile (PCT: percent, may be fractional, default 0 unless said):
  *   --names FILE       benign query names, one per line (a first line "domain" is
  *                      skipped); default synthetic hostN.exampleM.test names
@@ -177,10 +191,12 @@ free_names(struct pg_names *nm)
 static void
 usage(FILE *o)
 {
-	fprintf(o, "usage: dnsgate-pcapgen --profile mixed|dns -n COUNT -o OUT.pcap [--seed N]\n"
+	fprintf(o, "usage: dnsgate-pcapgen --profile mixed|dns|frag|responses|carrier -n COUNT "
+		   "-o OUT.pcap [--seed N]\n"
 		   "  dns profile: [--names FILE] [--zipf S] [--blocked FILE] [--blocked-pct P]\n"
 		   "  [--malformed-pct P] [--optout-pct P] [--other-pct P] [--ipv6 P] [--vlan P] [--qinq P]\n"
-		   "  [--edns P] [--do P] [--cookie P] [--mixcase P] [--clients N] [--manifest FILE]\n");
+		   "  [--edns P] [--do P] [--cookie P] [--mixcase P] [--clients N] [--manifest FILE]\n"
+		   "  carrier profile: the dns options, [--dns-pct P] [--quic-pct P]\n");
 }
 
 static int
@@ -199,7 +215,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_ZIPF = 256, O_BLOCKED, O_BPCT, O_MPCT, O_OPCT, O_QINQ, O_EDNS, O_DO, O_COOKIE,
-	       O_MIX, O_CLIENTS, O_MANIFEST, O_OTHER };
+	       O_MIX, O_CLIENTS, O_MANIFEST, O_OTHER, O_DNS, O_QUIC };
 	static const struct option opts[] = {
 		{ "profile", required_argument, NULL, 'p' }, { "out", required_argument, NULL, 'o' },
 		{ "count", required_argument, NULL, 'n' }, { "seed", required_argument, NULL, 's' },
@@ -215,11 +231,14 @@ main(int argc, char **argv)
 		{ "mixcase", required_argument, NULL, O_MIX },
 		{ "clients", required_argument, NULL, O_CLIENTS },
 		{ "manifest", required_argument, NULL, O_MANIFEST },
+		{ "dns-pct", required_argument, NULL, O_DNS },
+		{ "quic-pct", required_argument, NULL, O_QUIC },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *profile = "mixed", *out = NULL, *names = NULL, *blocked = NULL;
 	const char *manifest = NULL;
-	struct pg_gen g = { .rng = 1, .clients = 65536 };
+	struct pg_gen g = { .rng = 1, .clients = 65536, .ipv6_pct = -1, .vlan_pct = -1,
+			    .blocked_pct = -1, .dns_pct = -1, .quic_pct = -1 };
 	uint64_t count = 1000;
 	pcap_t *dead;
 	int opt, rc = 0;
@@ -246,6 +265,8 @@ main(int argc, char **argv)
 		case O_MPCT: rc |= pct(optarg, &g.malformed_pct); break;
 		case O_OPCT: rc |= pct(optarg, &g.optout_pct); break;
 		case O_OTHER: rc |= pct(optarg, &g.other_pct); break;
+		case O_DNS: rc |= pct(optarg, &g.dns_pct); break;
+		case O_QUIC: rc |= pct(optarg, &g.quic_pct); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -275,6 +296,12 @@ main(int argc, char **argv)
 		pg_profile_mixed(&g, count);
 	} else if (strcmp(profile, "dns") == 0) {
 		pg_profile_dns(&g, count);
+	} else if (strcmp(profile, "frag") == 0) {
+		pg_profile_frag(&g, count);
+	} else if (strcmp(profile, "responses") == 0) {
+		pg_profile_responses(&g, count);
+	} else if (strcmp(profile, "carrier") == 0) {
+		pg_profile_carrier(&g, count);
 	} else {
 		fprintf(stderr, "dnsgate-pcapgen: unknown profile '%s'\n", profile);
 		return 2;

@@ -26,8 +26,8 @@ static const char *const bad_names[PG_BAD_COUNT] = {
 
 static const uint16_t qtypes[] = { 1, 1, 1, 1, 28, 28, 28, 65, 15, 16, 255, 64 };
 
-static const char *
-qtype_name(uint16_t t)
+const char *
+pg_qtype_name(uint16_t t)
 {
 	switch (t) {
 	case 1: return "A";
@@ -42,29 +42,8 @@ qtype_name(uint16_t t)
 	}
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* Recompute the IPv4 header checksum after a deliberate edit. */
-static void
-ip4_csum(uint8_t *ip)
-{
-	uint32_t s = 0;
-
-	ip[10] = ip[11] = 0;
-	for (int i = 0; i < 20; i += 2)
-		s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	put16(ip + 10, (uint16_t)~s);
-}
-
-static size_t
-name_wire(struct pg_gen *g, const char *text, int mixcase, uint8_t *wire)
+size_t
+pg_name_wire(struct pg_gen *g, const char *text, int mixcase, uint8_t *wire)
 {
 	struct dg_name n;
 
@@ -108,8 +87,8 @@ message(struct pg_gen *g, const uint8_t *qname, size_t qlen, uint16_t qtype, int
 	case PG_BAD_QR: msg[2] |= 0x80; break;
 	case PG_BAD_OPCODE: msg[2] |= 2 << 3; break;
 	case PG_BAD_TC: msg[2] |= 0x02; break;
-	case PG_BAD_QDCOUNT: put16(msg + 4, 2); break;
-	case PG_BAD_ANCOUNT: put16(msg + 6, 1); break;
+	case PG_BAD_QDCOUNT: pg_put16(msg + 4, 2); break;
+	case PG_BAD_ANCOUNT: pg_put16(msg + 6, 1); break;
 	case PG_BAD_LABEL64: msg[12] = 64; break;
 	case PG_BAD_EDNS_VERSION:
 		if (edns)
@@ -120,8 +99,8 @@ message(struct pg_gen *g, const uint8_t *qname, size_t qlen, uint16_t qtype, int
 	return len;
 }
 
-static void
-one_query(struct pg_gen *g, uint64_t i)
+void
+pg_dns_one(struct pg_gen *g, uint64_t i)
 {
 	uint8_t qname[DG_NAME_MAXLEN], msg[600], frame[PG_FRAME_MAX];
 	struct pg_frame f = { 0 };
@@ -162,7 +141,7 @@ one_query(struct pg_gen *g, uint64_t i)
 	}
 	edns = pg_chance(g, g->edns_pct) || bad == PG_BAD_EDNS_VERSION;
 	mix = pg_chance(g, g->mixcase_pct);
-	qlen = name_wire(g, text, mix, qname);
+	qlen = pg_name_wire(g, text, mix, qname);
 	f.payload = msg;
 	f.payload_len = message(g, qname, qlen, qtype, edns, bad, msg, sizeof(msg));
 	f.l4 = PG_L4_UDP;
@@ -180,14 +159,14 @@ one_query(struct pg_gen *g, uint64_t i)
 			uint8_t *ip = frame + 14 + 4 * f.n_vlan;
 
 			ip[6] |= 0x20; /* MF */
-			ip4_csum(ip);
+			pg_ip4_csum(ip);
 		}
 	} else if (bad == PG_BAD_TRUNCATED) {
 		len -= 3;
 	}
 	if (g->manifest != NULL)
 		fprintf(g->manifest, "%llu %s %s %s %s %d\n", (unsigned long long)g->n, kind,
-			text, qtype_name(bad == PG_BAD_AXFR ? 252 : qtype), f.ipv6 ? "6" : "4", optout);
+			text, pg_qtype_name(bad == PG_BAD_AXFR ? 252 : qtype), f.ipv6 ? "6" : "4", optout);
 	pg_emit(g, frame, len);
 }
 
@@ -239,6 +218,6 @@ pg_profile_dns(struct pg_gen *g, uint64_t count)
 		if (pg_chance(g, g->other_pct))
 			one_other(g);
 		else
-			one_query(g, i);
+			pg_dns_one(g, i);
 	}
 }

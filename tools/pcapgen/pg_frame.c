@@ -3,8 +3,8 @@
 
 #include "pg_frame.h"
 
-static void
-put16(uint8_t *p, uint16_t v)
+void
+pg_put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
@@ -50,49 +50,49 @@ pg_frame_build(const struct pg_frame *f, uint8_t *out, size_t size)
 	memcpy(out + 6, f->src_mac, 6);
 	pos = 12;
 	for (unsigned int i = 0; i < f->n_vlan; i++) {
-		put16(out + pos, f->vlan[i].tpid);
-		put16(out + pos + 2, f->vlan[i].tci);
+		pg_put16(out + pos, f->vlan[i].tpid);
+		pg_put16(out + pos + 2, f->vlan[i].tci);
 		pos += 4;
 	}
-	put16(out + pos, f->ipv6 ? 0x86dd : 0x0800);
+	pg_put16(out + pos, f->ipv6 ? 0x86dd : 0x0800);
 	ip = out + l2;
 	th = ip + l3;
 	if (f->ipv6) {
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)(l4 + f->payload_len));
+		pg_put16(ip + 4, (uint16_t)(l4 + f->payload_len));
 		ip[6] = (uint8_t)f->l4;
 		ip[7] = 64;
 		memcpy(ip + 8, f->src_ip, 16);
 		memcpy(ip + 24, f->dst_ip, 16);
 	} else {
 		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)(l3 + l4 + f->payload_len));
-		put16(ip + 4, 0x1234);
+		pg_put16(ip + 2, (uint16_t)(l3 + l4 + f->payload_len));
+		pg_put16(ip + 4, 0x1234);
 		ip[6] = 0x40; /* DF */
 		ip[8] = 64;
 		ip[9] = (uint8_t)f->l4;
 		memcpy(ip + 12, f->src_ip, 4);
 		memcpy(ip + 16, f->dst_ip, 4);
-		put16(ip + 10, fold(sum16(ip, 20, 0)));
+		pg_put16(ip + 10, fold(sum16(ip, 20, 0)));
 	}
 	memcpy(th + l4, f->payload, f->payload_len);
 	switch (f->l4) {
 	case PG_L4_UDP:
-		put16(th, f->sport);
-		put16(th + 2, f->dport);
-		put16(th + 4, (uint16_t)(l4 + f->payload_len));
+		pg_put16(th, f->sport);
+		pg_put16(th + 2, f->dport);
+		pg_put16(th + 4, (uint16_t)(l4 + f->payload_len));
 		break;
 	case PG_L4_TCP:
-		put16(th, f->sport);
-		put16(th + 2, f->dport);
+		pg_put16(th, f->sport);
+		pg_put16(th + 2, f->dport);
 		th[12] = 5 << 4;
 		th[13] = 0x18; /* PSH ACK */
-		put16(th + 14, 65535);
+		pg_put16(th + 14, 65535);
 		break;
 	default:
 		th[0] = f->ipv6 ? 128 : 8; /* echo request */
-		put16(th + 4, f->sport);
-		put16(th + 6, f->dport);
+		pg_put16(th + 4, f->sport);
+		pg_put16(th + 6, f->dport);
 		break;
 	}
 	/* Transport checksum, with the pseudo-header except for ICMPv4. */
@@ -113,7 +113,7 @@ pg_frame_build(const struct pg_frame *f, uint8_t *out, size_t size)
 
 		if (c == 0 && f->l4 == PG_L4_UDP)
 			c = 0xffff;
-		put16(th + off, c);
+		pg_put16(th + off, c);
 	}
 	return total;
 }
@@ -129,7 +129,7 @@ pg_frame_arp(const uint8_t mac[6], const uint8_t spa[4], const uint8_t tpa[4], u
 	memset(out, 0, 60);
 	memset(out, 0xff, 6);
 	memcpy(out + 6, mac, 6);
-	put16(out + 12, 0x0806);
+	pg_put16(out + 12, 0x0806);
 	memcpy(out + 14, hdr, sizeof(hdr));
 	memcpy(out + 22, mac, 6);
 	memcpy(out + 28, spa, 4);
@@ -146,30 +146,74 @@ pg_dns_query(const struct pg_dns_query *q, uint8_t *out, size_t size)
 	if (need > size)
 		return 0;
 	memset(out, 0, need);
-	put16(p, q->id);
+	pg_put16(p, q->id);
 	p[2] = q->rd ? 0x01 : 0x00;
-	put16(p + 4, 1);
-	put16(p + 10, q->edns ? 1 : 0);
+	pg_put16(p + 4, 1);
+	pg_put16(p + 10, q->edns ? 1 : 0);
 	p += 12;
 	memcpy(p, q->qname, q->qname_len);
 	p += q->qname_len;
-	put16(p, q->qtype);
-	put16(p + 2, q->qclass);
+	pg_put16(p, q->qtype);
+	pg_put16(p + 2, q->qclass);
 	p += 4;
 	if (q->edns) {
 		p[0] = 0; /* root owner */
-		put16(p + 1, 41);
-		put16(p + 3, q->udp_size);
+		pg_put16(p + 1, 41);
+		pg_put16(p + 3, q->udp_size);
 		p[7] = q->do_bit ? 0x80 : 0x00;
-		put16(p + 9, q->cookie ? 12 : 0);
+		pg_put16(p + 9, q->cookie ? 12 : 0);
 		p += 11;
 		if (q->cookie) {
-			put16(p, 10); /* COOKIE */
-			put16(p + 2, 8);
+			pg_put16(p, 10); /* COOKIE */
+			pg_put16(p + 2, 8);
 			for (int i = 0; i < 8; i++)
 				p[4 + i] = (uint8_t)(q->id * 31 + i);
 			p += 12;
 		}
 	}
 	return (size_t)(p - out);
+}
+
+void
+pg_ip4_csum(uint8_t *ip)
+{
+	size_t hlen = (size_t)(ip[0] & 0x0f) * 4;
+
+	ip[10] = ip[11] = 0;
+	pg_put16(ip + 10, fold(sum16(ip, hlen, 0)));
+}
+
+size_t
+pg_frame_fragment(const uint8_t *whole, size_t l3_off, int ipv6, uint32_t off, uint32_t end,
+		  int more, uint32_t id, uint8_t *out, size_t size)
+{
+	const size_t hl = ipv6 ? 40 : (size_t)(whole[l3_off] & 0x0f) * 4;
+	const uint8_t *payload = whole + l3_off + hl;
+	size_t total = l3_off + hl + (ipv6 ? 8 : 0) + (end - off);
+	uint8_t *ip = out + l3_off;
+
+	if (total > size || end < off)
+		return 0;
+	memcpy(out, whole, l3_off + hl);
+	if (ipv6) {
+		uint8_t *fh = ip + 40;
+
+		fh[0] = ip[6];            /* the Fragment header's Next Header */
+		fh[1] = 0;
+		pg_put16(fh + 2, (uint16_t)(off | (more ? 1 : 0)));
+		fh[4] = (uint8_t)(id >> 24);
+		fh[5] = (uint8_t)(id >> 16);
+		fh[6] = (uint8_t)(id >> 8);
+		fh[7] = (uint8_t)id;
+		ip[6] = 44;
+		pg_put16(ip + 4, (uint16_t)(8 + end - off));
+		memcpy(fh + 8, payload + off, end - off);
+	} else {
+		pg_put16(ip + 2, (uint16_t)(hl + end - off));
+		pg_put16(ip + 4, (uint16_t)id);
+		pg_put16(ip + 6, (uint16_t)((more ? 0x2000 : 0) | off / 8));
+		memcpy(ip + hl, payload + off, end - off);
+		pg_ip4_csum(ip);
+	}
+	return total;
 }

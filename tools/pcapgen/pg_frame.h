@@ -36,6 +36,20 @@ struct pg_frame {
 /** Build the frame into @p out. @return its length, or 0 if it does not fit. */
 size_t pg_frame_build(const struct pg_frame *f, uint8_t *out, size_t size);
 
+/**
+ * One fragment of the whole datagram frame @p whole (IP header at @p l3_off): bytes
+ * [@p off, @p end) of its IP payload, Identification @p id (IPv4: the low 16 bits; IPv6:
+ * a Fragment header), more fragments to follow if @p more. @return its length, or 0.
+ */
+size_t pg_frame_fragment(const uint8_t *whole, size_t l3_off, int ipv6, uint32_t off,
+			 uint32_t end, int more, uint32_t id, uint8_t *out, size_t size);
+
+/** Recompute the IPv4 header checksum at @p ip after an edit. */
+void pg_ip4_csum(uint8_t *ip);
+
+/** Store @p v big-endian. */
+void pg_put16(uint8_t *p, uint16_t v);
+
 /** Build an ARP request frame. @return its length. */
 size_t pg_frame_arp(const uint8_t mac[6], const uint8_t spa[4], const uint8_t tpa[4],
 		    uint8_t *out, size_t size);

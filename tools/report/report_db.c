@@ -31,8 +31,10 @@ static const char copy_sql[] =
 	" FROM src.intervals;"
 	"INSERT INTO ih SELECT i.appliance, i.start_ts, d.identifier, d.category, d.hits"
 	" FROM src.interval_idents d JOIN src.intervals i ON i.id = d.interval_id;"
+	/* An end day 0 (1970-01-01) is how appliances before the fix recorded an identifier
+	 * whose entries are all allow (it has no end): read it as open. */
 	"INSERT INTO le SELECT l.appliance, l.loaded_at, e.identifier, e.category, e.fqdns,"
-	" e.start_day, e.end_day"
+	" e.start_day, nullif(e.end_day, 0)"
 	" FROM src.list_entries e JOIN src.list_loads l ON l.id = e.load_id;";
 
 /*
@@ -79,6 +81,16 @@ static const char rows_sql[] =
 static const char day_sql[] =
 	"SELECT (start_ts + ?3) / 86400, count(*), sum(queries), sum(optout), sum(filtered) FROM iv"
 	" WHERE start_ts >= ?1 AND start_ts < ?2 GROUP BY 1";
+
+/* Filtered queries per identifier in [?1, ?2). */
+static const char ident_hits_sql[] =
+	"SELECT identifier, sum(hits) FROM ih WHERE start_ts >= ?1 AND start_ts < ?2"
+	" AND identifier <> '' GROUP BY identifier";
+
+/* Start of each identifier's last interval with hits before ?1. */
+static const char last_hit_sql[] =
+	"SELECT identifier, max(start_ts) FROM ih WHERE start_ts < ?1 AND hits > 0"
+	" AND identifier <> '' GROUP BY identifier";
 
 static int
 db_err(sqlite3 *db, const char *what)
@@ -254,6 +266,12 @@ load_idents(sqlite3 *db, struct rp_report *r)
 		d->hits = (uint64_t)sqlite3_column_int64(s, 5);
 		d->has_meta = sqlite3_column_int(s, 6) != 0;
 		d->is_new = sqlite3_column_int(s, 7) != 0;
+		d->last_hit_day = -1;
+		d->quiet_days = -1;
+		d->quiet = false;
+		d->month_hits = calloc(r->n_months, sizeof(*d->month_hits));
+		if (d->identifier == NULL || d->month_hits == NULL)
+			break;
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -277,6 +295,112 @@ load_idents(sqlite3 *db, struct rp_report *r)
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : db_err(db, "categories");
+}
+
+static int
+ident_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct rp_ident *)elem)->identifier);
+}
+
+static struct rp_ident *
+find_ident(struct rp_report *r, const unsigned char *id)
+{
+	return id == NULL ? NULL : bsearch(id, r->idents, r->n_idents, sizeof(*r->idents),
+					   ident_cmp);
+}
+
+/* Hits of every identifier per month of the period: the trends. */
+static int
+load_trends(sqlite3 *db, struct rp_report *r)
+{
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(db, ident_hits_sql, -1, &s, NULL) != SQLITE_OK)
+		return db_err(db, "trends");
+	for (size_t m = 0; rc == SQLITE_DONE && m < r->n_months; m++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, r->months[m].t0);
+		sqlite3_bind_int64(s, 2, r->months[m].t1);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			struct rp_ident *d = find_ident(r, sqlite3_column_text(s, 0));
+
+			if (d != NULL)
+				d->month_hits[m] = (uint64_t)sqlite3_column_int64(s, 1);
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : db_err(db, "trends");
+}
+
+/* One identifier: days without a filtered query up to quiet_ref, if still filtered. */
+static void
+quiet_one(struct rp_report *r, struct rp_ident *d, int64_t first_day)
+{
+	int64_t since = first_day;
+
+	if (!d->has_meta || (d->start_day >= 0 && d->start_day > r->quiet_ref) ||
+	    (d->end_day >= 0 && d->end_day <= r->quiet_ref))
+		return; /* unknown, not started, or already given its end */
+	if (d->start_day > since)
+		since = d->start_day;
+	if (d->last_hit_day >= 0 && d->last_hit_day + 1 > since)
+		since = d->last_hit_day + 1;
+	d->quiet_days = r->quiet_ref - since + 1;
+	if (d->quiet_days < 0)
+		d->quiet_days = 0;
+	d->quiet = d->quiet_days >= (int64_t)r->quiet_min;
+	r->n_quiet += d->quiet;
+}
+
+/*
+ * Quiet identifiers: still filtered on the last day of the period (or of the data, if
+ * earlier) and without a filtered query for quiet_min days. Days before the first
+ * interval of the histories are not counted: nothing says they were quiet.
+ */
+static int
+load_quiet(sqlite3 *db, struct rp_report *r)
+{
+	const int64_t off = r->utc_off;
+	int64_t first_day = 0, end;
+	sqlite3_stmt *s;
+	int rc;
+
+	r->quiet_ref = -1;
+	if (sqlite3_prepare_v2(db, "SELECT min(start_ts), max(start_ts) FROM iv"
+			       " WHERE start_ts < ?1", -1, &s, NULL) != SQLITE_OK)
+		return db_err(db, "quiet");
+	sqlite3_bind_int64(s, 1, r->t1);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		first_day = (sqlite3_column_int64(s, 0) + off) / 86400;
+		r->quiet_ref = (sqlite3_column_int64(s, 1) + off) / 86400;
+		if (r->quiet_ref > (r->t1 + off) / 86400 - 1)
+			r->quiet_ref = (r->t1 + off) / 86400 - 1;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return db_err(db, "quiet");
+	if (r->quiet_ref < 0)
+		return 0;
+
+	end = (r->quiet_ref + 1) * 86400 - off;
+	if (sqlite3_prepare_v2(db, last_hit_sql, -1, &s, NULL) != SQLITE_OK)
+		return db_err(db, "last hits");
+	sqlite3_bind_int64(s, 1, end);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct rp_ident *d = find_ident(r, sqlite3_column_text(s, 0));
+
+		if (d != NULL)
+			d->last_hit_day = (sqlite3_column_int64(s, 1) + off) / 86400;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_err(db, "last hits");
+	for (size_t i = 0; i < r->n_idents; i++)
+		quiet_one(r, &r->idents[i], first_day);
+	return 0;
 }
 
 static int
@@ -334,6 +458,8 @@ rp_load(struct rp_report *r, const char *const *dbs, unsigned int n_dbs, const c
 		rc = copy_one(db, dbs[i]);
 	rc = rc ?: load_rows(db, r);
 	rc = rc ?: load_idents(db, r);
+	rc = rc ?: load_trends(db, r);
+	rc = rc ?: load_quiet(db, r);
 	rc = rc ?: load_appliances(db, r);
 	sqlite3_close(db);
 	return rc;
@@ -347,6 +473,7 @@ rp_free(struct rp_report *r)
 	for (i = 0; i < r->n_idents; i++) {
 		free(r->idents[i].identifier);
 		free(r->idents[i].category);
+		free(r->idents[i].month_hits);
 	}
 	for (i = 0; i < r->n_cats; i++)
 		free(r->cats[i].category);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Dates, the exact share figure, and the Markdown and CSV writers. */
+/* Dates, the exact share figure, and the Markdown writer. */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -21,8 +21,8 @@ days_from_civil(int64_t y, unsigned int m, unsigned int d)
 	return era * 146097 + doe - 719468;
 }
 
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned int *m, unsigned int *d)
+void
+rp_civil(int64_t z, int64_t *y, unsigned int *m, unsigned int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -61,7 +61,7 @@ rp_next_month(int64_t t)
 	unsigned int m, d;
 	int64_t y;
 
-	civil_from_days(t / 86400, &y, &m, &d);
+	rp_civil(t / 86400, &y, &m, &d);
 	return days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) * 86400;
 }
 
@@ -75,7 +75,7 @@ rp_day_text(int64_t day, char buf[11])
 		strcpy(buf, "-");
 		return;
 	}
-	civil_from_days(day, &y, &m, &d);
+	rp_civil(day, &y, &m, &d);
 	snprintf(buf, 11, "%04u-%02u-%02u", (unsigned int)(y % 10000), m, d);
 }
 
@@ -128,163 +128,165 @@ md_cell(FILE *f, const char *s)
 	}
 }
 
+/* A table head: "| a | b |\n|---|---:|\n", @p align one 'l' or 'r' per column. */
 static void
-md_rows(FILE *f, const struct rp_row *rows, size_t n, const struct rp_row *total)
+md_head(const struct rp_report *r, FILE *f, const char *align, const enum rp_msg *cols)
 {
-	char share[64];
 	size_t i;
 
-	fputs("| Month | Queries (opt-out excluded) | Opt-out queries | Filtered queries |"
-	      " Share of queries affected |\n|---|---:|---:|---:|---:|\n", f);
-	for (i = 0; i <= n; i++) {
-		const struct rp_row *w = i < n ? &rows[i] : total;
+	for (i = 0; align[i]; i++)
+		fprintf(f, "| %s ", rp_msg(r, cols[i]));
+	fputs("|\n", f);
+	for (i = 0; align[i]; i++)
+		fputs(align[i] == 'r' ? "|---:" : "|---", f);
+	fputs("|\n", f);
+}
 
-		rp_share(w->filtered, w->queries, share);
-		fprintf(f, "| %s%s%s | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %s |\n",
-			i < n ? "" : "**", w->label, i < n ? "" : "**", w->queries, w->optout,
-			w->filtered, share);
+static void
+md_months(const struct rp_report *r, FILE *f)
+{
+	static const enum rp_msg full[] = { RP_M_COL_MONTH, RP_M_COL_QUERIES, RP_M_COL_OPTOUT,
+		RP_M_COL_FILTERED, RP_M_COL_SHARE };
+	static const enum rp_msg share_only[] = { RP_M_COL_MONTH, RP_M_COL_SHARE };
+	char label[64], share[64];
+	size_t i;
+
+	/* The carrier's table has the share alone; the counts follow in their own. */
+	md_head(r, f, rp_carrier(r) ? "lr" : "lrrrr", rp_carrier(r) ? share_only : full);
+	for (i = 0; i <= r->n_months; i++) {
+		const struct rp_row *w = i < r->n_months ? &r->months[i] : &r->total;
+		const char *b = w == &r->total ? "**" : "";
+
+		rp_row_label(r, w, label, sizeof(label));
+		rp_share_text(r, w->filtered, w->queries, share);
+		if (rp_carrier(r))
+			fprintf(f, "| %s%s%s | %s |\n", b, label, b, share);
+		else
+			fprintf(f, "| %s%s%s | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %s |\n",
+				b, label, b, w->queries, w->optout, w->filtered, share);
 	}
+	if (!rp_carrier(r))
+		return;
+	fprintf(f, "\n### %s\n\n", rp_msg(r, RP_M_H_COUNTS));
+	md_head(r, f, "lrrr", full);
+	for (i = 0; i <= r->n_months; i++) {
+		const struct rp_row *w = i < r->n_months ? &r->months[i] : &r->total;
+
+		rp_row_label(r, w, label, sizeof(label));
+		fprintf(f, "| %s | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " |\n", label,
+			w->queries, w->optout, w->filtered);
+	}
+}
+
+/* One identifier table (all, new, quiet), or "None.". */
+static void
+md_table(const struct rp_report *r, FILE *f, enum rp_table t)
+{
+	const enum rp_msg *cols;
+	const char *align;
+	size_t n = rp_table_head(r, t, &cols, &align);
+	struct rp_cells c;
+
+	if (rp_table_rows(r, t) == 0) {
+		fprintf(f, "%s\n", rp_msg(r, RP_M_NONE));
+		return;
+	}
+	md_head(r, f, align, cols);
+	for (size_t i = 0; rp_table_next(r, t, &i, &c);) {
+		for (size_t k = 0; k < n; k++) {
+			fputs("| ", f);
+			md_cell(f, c.v[k]);
+			fputc(' ', f);
+		}
+		fputs("|\n", f);
+	}
+}
+
+static void
+md_trends(const struct rp_report *r, FILE *f)
+{
+	char label[64];
+	size_t i, m;
+
+	fprintf(f, "\n## %s\n\n%s\n\n", rp_msg(r, RP_M_H_TREND), rp_msg(r, RP_M_TREND_NOTE));
+	if (r->n_idents == 0) {
+		fprintf(f, "%s\n", rp_msg(r, RP_M_NONE));
+		return;
+	}
+	fprintf(f, "| %s |", rp_msg(r, RP_M_COL_IDENT));
+	for (m = 0; m < r->n_months; m++) {
+		rp_row_label(r, &r->months[m], label, sizeof(label));
+		fprintf(f, " %s |", label);
+	}
+	fprintf(f, " %s |\n|---|", rp_msg(r, RP_M_TOTAL));
+	for (m = 0; m <= r->n_months; m++)
+		fputs("---:|", f);
+	fputc('\n', f);
+	for (i = 0; i < r->n_idents; i++) {
+		fputs("| ", f);
+		md_cell(f, r->idents[i].identifier);
+		fputs(" |", f);
+		for (m = 0; m < r->n_months; m++)
+			fprintf(f, " %" PRIu64 " |", r->idents[i].month_hits[m]);
+		fprintf(f, " %" PRIu64 " |\n", r->idents[i].hits);
+	}
+}
+
+static void
+md_quiet(const struct rp_report *r, FILE *f)
+{
+	char ref[32];
+
+	fprintf(f, "\n## %s\n\n", rp_msg(r, RP_M_H_QUIET));
+	if (r->quiet_ref < 0) {
+		fprintf(f, "%s\n", rp_msg(r, RP_M_QUIET_NODATA));
+		return;
+	}
+	rp_date(r, r->quiet_ref, "", ref, sizeof(ref));
+	fprintf(f, rp_msg(r, RP_M_QUIET_NOTE), ref, r->quiet_min);
+	fputs("\n\n", f);
+	md_table(r, f, RP_T_QUIET);
 }
 
 int
 rp_write_md(const struct rp_report *r, FILE *f)
 {
-	char a[11], b[11];
-	size_t i, n_new = 0;
+	char a[32], b[32], period[128], na[64];
+	size_t i;
 
 	fputs("# ", f);
 	md_cell(f, r->title);
-	rp_day_text((r->t0 + r->utc_off) / 86400, a);
-	rp_day_text((r->t1 + r->utc_off) / 86400 - 1, b);
-	fprintf(f, "\n\nPeriod: %s to %s (%s to %s, %s). Appliances: ", r->from, r->to, a, b,
-		r->zone);
+	rp_period(r, period, sizeof(period));
+	rp_date(r, (r->t0 + r->utc_off) / 86400, "", a, sizeof(a));
+	rp_date(r, (r->t1 + r->utc_off) / 86400 - 1, "", b, sizeof(b));
+	fputs("\n\n", f);
+	fprintf(f, rp_msg(r, RP_M_PERIOD), period, a, b, r->zone);
 	md_cell(f, r->appliances);
-	fprintf(f, " (%u database%s).\n\n", r->n_dbs, r->n_dbs == 1 ? "" : "s");
+	fprintf(f, rp_msg(r, r->n_dbs == 1 ? RP_M_DBS_ONE : RP_M_DBS_MANY), r->n_dbs);
 
-	fputs("## Share of DNS queries affected by filtering\n\n"
-	      "Filtered queries / all queries, opt-out excluded; `n/a`: no queries counted.\n\n",
-	      f);
-	md_rows(f, r->months, r->n_months, &r->total);
+	fprintf(f, "\n\n## %s\n\n", rp_msg(r, RP_M_H_SHARE));
+	snprintf(na, sizeof(na), "`%s`", rp_msg(r, RP_M_NA));
+	fprintf(f, rp_msg(r, RP_M_SHARE_NOTE), na);
+	fputs("\n\n", f);
+	md_months(r, f);
 
-	fputs("\n## Malware identifiers filtered in the period\n\n", f);
-	if (r->n_idents == 0)
-		fputs("None.\n", f);
-	else
-		fputs("| Identifier | FQDNs | Behaviour | Filtering start | Filtering end |"
-		      " Filtered queries |\n|---|---:|---|---|---|---:|\n", f);
-	for (i = 0; i < r->n_idents; i++) {
-		const struct rp_ident *d = &r->idents[i];
+	fprintf(f, "\n## %s\n\n", rp_msg(r, RP_M_H_IDENTS));
+	md_table(r, f, RP_T_IDENTS);
+	fprintf(f, "\n## %s\n\n", rp_msg(r, RP_M_H_NEW));
+	md_table(r, f, RP_T_NEW);
 
-		rp_day_text(d->start_day, a);
-		rp_day_text(d->end_day, b);
-		fputs("| ", f);
-		md_cell(f, d->identifier);
-		if (d->has_meta)
-			fprintf(f, " | %" PRIu64 " | ", d->fqdns);
-		else
-			fputs(" | ? | ", f);
-		md_cell(f, d->category);
-		fprintf(f, " | %s | %s | %" PRIu64 " |\n", d->has_meta ? a : "?",
-			d->has_meta ? b : "?", d->hits);
-		n_new += d->is_new;
-	}
-
-	fputs("\n## Identifiers newly registered in the period\n\n", f);
-	if (n_new == 0)
-		fputs("None.\n", f);
-	else
-		fputs("| Identifier | FQDNs | Behaviour | Filtering start |\n"
-		      "|---|---:|---|---|\n", f);
-	for (i = 0; i < r->n_idents; i++) {
-		const struct rp_ident *d = &r->idents[i];
-
-		if (!d->is_new)
-			continue;
-		rp_day_text(d->start_day, a);
-		fputs("| ", f);
-		md_cell(f, d->identifier);
-		fprintf(f, " | %" PRIu64 " | ", d->fqdns);
-		md_cell(f, d->category);
-		fprintf(f, " | %s |\n", a);
-	}
-
-	fputs("\n## Filtered queries by behaviour\n\n", f);
+	fprintf(f, "\n## %s\n\n", rp_msg(r, RP_M_H_BEHAV));
 	if (r->n_cats == 0)
-		fputs("None.\n", f);
+		fprintf(f, "%s\n", rp_msg(r, RP_M_NONE));
 	else
-		fputs("| Behaviour | Filtered queries |\n|---|---:|\n", f);
+		fprintf(f, "| %s | %s |\n|---|---:|\n", rp_msg(r, RP_M_COL_BEHAV),
+			rp_msg(r, RP_M_COL_FILTERED));
 	for (i = 0; i < r->n_cats; i++) {
 		fputs("| ", f);
 		md_cell(f, r->cats[i].category);
 		fprintf(f, " | %" PRIu64 " |\n", r->cats[i].hits);
 	}
-	return ferror(f) ? -1 : 0;
-}
-
-/* RFC 4180 field: quoted when it holds a comma, quote or line break. */
-static void
-csv_field(FILE *f, const char *s)
-{
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void
-csv_row(FILE *f, const char *section, const struct rp_row *w)
-{
-	char share[64];
-
-	rp_share(w->filtered, w->queries, share);
-	if (share[0] != 'n')
-		share[strlen(share) - 1] = '\0'; /* a number, the column name says percent */
-	fprintf(f, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,,,,,,,\n", section, w->label,
-		w->queries, w->optout, w->filtered, share);
-}
-
-int
-rp_write_csv(const struct rp_report *r, FILE *f)
-{
-	char a[11], b[11];
-	size_t i;
-
-	fputs("section,period,queries,optout_queries,filtered,share_percent,"
-	      "identifier,category,fqdns,start,end,hits,new\n", f);
-	for (i = 0; i < r->n_months; i++)
-		csv_row(f, "month", &r->months[i]);
-	csv_row(f, "total", &r->total);
-	for (i = 0; i < r->n_days; i++)
-		csv_row(f, "day", &r->days[i]);
-	for (i = 0; i < r->n_idents; i++) {
-		const struct rp_ident *d = &r->idents[i];
-
-		rp_day_text(d->start_day, a);
-		rp_day_text(d->end_day, b);
-		fprintf(f, "identifier,%s..%s,,,,,", r->from, r->to);
-		csv_field(f, d->identifier);
-		fputc(',', f);
-		csv_field(f, d->category);
-		if (d->has_meta)
-			fprintf(f, ",%" PRIu64 ",%s,%s", d->fqdns, d->start_day < 0 ? "" : a,
-				d->end_day < 0 ? "" : b);
-		else
-			fputs(",,,", f);
-		fprintf(f, ",%" PRIu64 ",%d\n", d->hits, d->is_new ? 1 : 0);
-	}
-	for (i = 0; i < r->n_cats; i++) {
-		fprintf(f, "category,%s..%s,,,,,,", r->from, r->to);
-		csv_field(f, r->cats[i].category);
-		fprintf(f, ",,,,%" PRIu64 ",\n", r->cats[i].hits);
-	}
+	md_trends(r, f);
+	md_quiet(r, f);
 	return ferror(f) ? -1 : 0;
 }

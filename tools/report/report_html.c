@@ -1,21 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The HTML report: one self-contained page (inline CSS and SVG, no script, no network)
- * with the chart of daily and monthly shares and the same tables as the Markdown.
+ * with the chart of daily and monthly shares, the same tables as the Markdown, and a
+ * sparkline per identifier. Printable: tools/report/report_pdf.c prints it to PDF.
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "report.h"
 
-enum {
-	CH_W = 1000, CH_H = 420,                 /* SVG size */
-	CH_L = 120, CH_R = 20, CH_T = 40, CH_B = 60, /* plot margins */
-	CH_TICKS = 5,
-};
-
-static void
-esc(FILE *f, const char *s)
+void
+rp_html_esc(FILE *f, const char *s)
 {
 	if (s == NULL || *s == '\0') {
 		fputs("-", f);
@@ -33,228 +28,202 @@ esc(FILE *f, const char *s)
 	}
 }
 
-/* The share as a double, for drawing only (the printed figures use rp_share()). */
-static double
-share_pct(const struct rp_row *w)
-{
-	return w->queries ? (double)w->filtered * 100.0 / (double)w->queries : 0.0;
-}
-
-/* Smallest 1, 2 or 5 x 10^k step with CH_TICKS steps covering max; decimals to print it. */
-static double
-nice_step(double max, int *decimals)
-{
-	static const double m[] = { 1, 2, 5 };
-	double p = 1;
-	int k = 0, i;
-
-	if (max <= 0)
-		max = 1e-6;
-	while (p * 10 <= max / CH_TICKS) {
-		p *= 10;
-		k++;
-	}
-	while (p > max / CH_TICKS && k > -20) {
-		p /= 10;
-		k--;
-	}
-	for (;;) {
-		for (i = 0; i < 3; i++) {
-			if (m[i] * p * CH_TICKS >= max) {
-				*decimals = k < 0 ? -k : 0;
-				return m[i] * p;
-			}
-		}
-		p *= 10;
-		k++;
-	}
-}
-
 static void
-chart(const struct rp_report *r, FILE *f)
+head(const struct rp_report *r, FILE *f, const enum rp_msg *cols, size_t n)
 {
-	const double pw = CH_W - CH_L - CH_R, ph = CH_H - CH_T - CH_B;
-	double max = 0, step, dx, y;
-	int decimals, i;
-	size_t d, m;
-
-	for (d = 0; d < r->n_days; d++)
-		if (share_pct(&r->days[d]) > max)
-			max = share_pct(&r->days[d]);
-	for (m = 0; m < r->n_months; m++)
-		if (share_pct(&r->months[m]) > max)
-			max = share_pct(&r->months[m]);
-	step = nice_step(max, &decimals);
-	dx = r->n_days ? pw / (double)r->n_days : pw;
-
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"chart\" width=\"%d\""
-		" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\""
-		" aria-label=\"Share of DNS queries affected, daily and monthly\">\n"
-		"<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
-		CH_W, CH_H, CH_W, CH_H, CH_W, CH_H);
-	fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">"
-		"Share of DNS queries affected (filtered / all, opt-out excluded)</text>\n", CH_L);
-	/* Grid and y labels. */
-	for (i = 0; i <= CH_TICKS; i++) {
-		y = CH_T + ph - ph * i / CH_TICKS;
-		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#d0d0d0\"/>"
-			"<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">"
-			"%.*f%%</text>\n", CH_L, CH_W - CH_R, y, y, CH_L - 6, y + 4, decimals,
-			step * i);
-	}
-	/* Daily bars; a day without counted queries has none. */
-	for (d = 0; d < r->n_days; d++) {
-		double h = ph * share_pct(&r->days[d]) / (step * CH_TICKS);
-
-		if (r->days[d].queries == 0)
-			continue;
-		fprintf(f, "<rect class=\"day\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\""
-			" height=\"%.1f\" fill=\"#4a90d9\"><title>%s: %" PRIu64 " of %" PRIu64
-			"</title></rect>\n", CH_L + dx * (double)d + dx * 0.1, CH_T + ph - h,
-			dx * 0.8, h, r->days[d].label, r->days[d].filtered, r->days[d].queries);
-	}
-	/* Monthly shares as level lines over each month, with month labels. */
-	for (m = 0, d = 0; m < r->n_months; m++) {
-		size_t nd = (size_t)((r->months[m].t1 - r->months[m].t0) / 86400);
-		double x0 = CH_L + dx * (double)d, x1 = x0 + dx * (double)nd;
-		char share[64];
-
-		rp_share(r->months[m].filtered, r->months[m].queries, share);
-		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#888\"/>"
-			"<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s"
-			"</text>\n", x0, x0, CH_T, CH_T + (int)ph + 6, (x0 + x1) / 2,
-			CH_T + (int)ph + 22, r->months[m].label);
-		y = CH_T + ph - ph * share_pct(&r->months[m]) / (step * CH_TICKS);
-		if (r->months[m].queries == 0) {
-			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\""
-				" text-anchor=\"middle\" fill=\"#888\">n/a</text>\n",
-				(x0 + x1) / 2, CH_T + ph - 8);
-		} else {
-			fprintf(f, "<line class=\"month\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\""
-				" y2=\"%.1f\" stroke=\"#e8590c\" stroke-width=\"3\"/>"
-				"<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\""
-				" text-anchor=\"middle\" fill=\"#b34000\" stroke=\"#fff\""
-				" stroke-width=\"4\" paint-order=\"stroke\">%s</text>\n",
-				x0, x1, y, y, (x0 + x1) / 2, y - 6 < CH_T + 10 ? y + 14 : y - 6,
-				share);
-		}
-		d += nd;
-	}
-	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#000\"/>"
-		"<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n",
-		CH_L, CH_W - CH_R, CH_T + (int)ph, CH_T + (int)ph, CH_L, CH_L, CH_T,
-		CH_T + (int)ph);
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"10\" fill=\"#4a90d9\"/>"
-		"<text x=\"%d\" y=\"%d\" font-size=\"12\">daily share (no bar: no queries"
-		" counted that day)</text>"
-		"<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"3\" fill=\"#e8590c\"/>"
-		"<text x=\"%d\" y=\"%d\" font-size=\"12\">monthly share</text>\n</svg>\n",
-		CH_L, CH_H - 22, CH_L + 20, CH_H - 12, CH_L + 380, CH_H - 18, CH_L + 400,
-		CH_H - 12);
+	fputs("<table><tr>", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "<th>%s</th>", rp_msg(r, cols[i]));
+	fputs("</tr>\n", f);
 }
 
+/* Months (with the total) or days: counts, and the share unless @p counts_only. */
 static void
-rows(FILE *f, const char *head, const struct rp_row *w, size_t n, const struct rp_row *total)
+rows(const struct rp_report *r, FILE *f, enum rp_msg col, const struct rp_row *w, size_t n,
+     bool total, bool counts_only)
 {
-	char share[64];
+	const enum rp_msg cols[] = { col, RP_M_COL_QUERIES, RP_M_COL_OPTOUT, RP_M_COL_FILTERED,
+		RP_M_COL_SHARE };
+	char label[64], share[64];
 	size_t i;
 
-	fprintf(f, "<table><tr><th>%s</th><th>Queries (opt-out excluded)</th>"
-		"<th>Opt-out queries</th><th>Filtered queries</th>"
-		"<th>Share of queries affected</th></tr>\n", head);
-	for (i = 0; i < n + (total != NULL); i++) {
-		const struct rp_row *x = i < n ? &w[i] : total;
+	head(r, f, cols, counts_only ? 4 : 5);
+	for (i = 0; i < n + total; i++) {
+		const struct rp_row *x = i < n ? &w[i] : &r->total;
 
-		rp_share(x->filtered, x->queries, share);
+		rp_row_label(r, x, label, sizeof(label));
 		fprintf(f, "<tr%s><td>%s</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%"
-			PRIu64 "</td><td>%s</td></tr>\n", i < n ? "" : " class=\"total\"",
-			x->label, x->queries, x->optout, x->filtered, share);
-	}
-	fputs("</table>\n", f);
-}
-
-static void
-ident_table(const struct rp_report *r, FILE *f, bool only_new)
-{
-	char a[11], b[11];
-	size_t i, n = 0;
-
-	for (i = 0; i < r->n_idents; i++)
-		n += !only_new || r->idents[i].is_new;
-	if (n == 0) {
-		fputs("<p>None.</p>\n", f);
-		return;
-	}
-	fputs("<table><tr><th>Identifier</th><th>FQDNs</th><th>Behaviour</th>"
-	      "<th>Filtering start</th>", f);
-	fputs(only_new ? "</tr>\n" : "<th>Filtering end</th><th>Filtered queries</th></tr>\n",
-	      f);
-	for (i = 0; i < r->n_idents; i++) {
-		const struct rp_ident *d = &r->idents[i];
-
-		if (only_new && !d->is_new)
-			continue;
-		rp_day_text(d->start_day, a);
-		rp_day_text(d->end_day, b);
-		fputs("<tr><td>", f);
-		esc(f, d->identifier);
-		if (d->has_meta)
-			fprintf(f, "</td><td>%" PRIu64 "</td><td>", d->fqdns);
-		else
-			fputs("</td><td>?</td><td>", f);
-		esc(f, d->category);
-		fprintf(f, "</td><td>%s</td>", d->has_meta ? a : "?");
-		if (!only_new)
-			fprintf(f, "<td>%s</td><td>%" PRIu64 "</td>", d->has_meta ? b : "?",
-				d->hits);
+			PRIu64 "</td>", i < n ? "" : " class=\"total\"", label, x->queries,
+			x->optout, x->filtered);
+		rp_share_text(r, x->filtered, x->queries, share);
+		if (!counts_only)
+			fprintf(f, "<td>%s</td>", share);
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
 }
 
+/* The carrier's monthly table: the period and the share, nothing else. */
+static void
+share_rows(const struct rp_report *r, FILE *f)
+{
+	static const enum rp_msg cols[] = { RP_M_COL_MONTH, RP_M_COL_SHARE };
+	char label[64], share[64];
+
+	head(r, f, cols, 2);
+	for (size_t i = 0; i <= r->n_months; i++) {
+		const struct rp_row *x = i < r->n_months ? &r->months[i] : &r->total;
+
+		rp_row_label(r, x, label, sizeof(label));
+		rp_share_text(r, x->filtered, x->queries, share);
+		fprintf(f, "<tr%s><td>%s</td><td>%s</td></tr>\n",
+			x == &r->total ? " class=\"total\"" : "", label, share);
+	}
+	fputs("</table>\n", f);
+}
+
+/* One identifier table (all, new, quiet), or "None."; text columns left-aligned. */
+static void
+ident_table(const struct rp_report *r, FILE *f, enum rp_table t)
+{
+	const enum rp_msg *cols;
+	const char *align;
+	size_t n = rp_table_head(r, t, &cols, &align);
+	struct rp_cells c;
+
+	if (rp_table_rows(r, t) == 0) {
+		fprintf(f, "<p>%s</p>\n", rp_msg(r, RP_M_NONE));
+		return;
+	}
+	head(r, f, cols, n);
+	for (size_t i = 0; rp_table_next(r, t, &i, &c);) {
+		fprintf(f, "<tr%s>", t == RP_T_QUIET ? " class=\"quiet\"" : "");
+		for (size_t k = 0; k < n; k++) {
+			fputs(k > 0 && align[k] == 'l' ? "<td class=\"t\">" : "<td>", f);
+			rp_html_esc(f, c.v[k]);
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static void
+trends(const struct rp_report *r, FILE *f)
+{
+	char label[64];
+	size_t i, m;
+
+	fprintf(f, "<h2>%s</h2>\n<p>%s</p>\n", rp_msg(r, RP_M_H_TREND),
+		rp_msg(r, RP_M_TREND_NOTE));
+	if (r->n_idents == 0) {
+		fprintf(f, "<p>%s</p>\n", rp_msg(r, RP_M_NONE));
+		return;
+	}
+	fprintf(f, "<table class=\"trend\"><tr><th>%s</th>", rp_msg(r, RP_M_COL_IDENT));
+	for (m = 0; m < r->n_months; m++) {
+		rp_row_label(r, &r->months[m], label, sizeof(label));
+		fprintf(f, "<th>%s</th>", label);
+	}
+	fprintf(f, "<th>%s</th><th>%s</th></tr>\n", rp_msg(r, RP_M_TOTAL),
+		rp_msg(r, RP_M_COL_TREND));
+	for (i = 0; i < r->n_idents; i++) {
+		fputs("<tr><td>", f);
+		rp_html_esc(f, r->idents[i].identifier);
+		fputs("</td>", f);
+		for (m = 0; m < r->n_months; m++)
+			fprintf(f, "<td>%" PRIu64 "</td>", r->idents[i].month_hits[m]);
+		fprintf(f, "<td>%" PRIu64 "</td><td>", r->idents[i].hits);
+		rp_html_spark(f, r->idents[i].month_hits, r->n_months);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static void
+quiet(const struct rp_report *r, FILE *f)
+{
+	char ref[32];
+
+	fprintf(f, "<h2>%s</h2>\n<p>", rp_msg(r, RP_M_H_QUIET));
+	if (r->quiet_ref < 0) {
+		fprintf(f, "%s</p>\n", rp_msg(r, RP_M_QUIET_NODATA));
+		return;
+	}
+	rp_date(r, r->quiet_ref, "", ref, sizeof(ref));
+	fprintf(f, rp_msg(r, RP_M_QUIET_NOTE), ref, r->quiet_min);
+	fputs("</p>\n", f);
+	ident_table(r, f, RP_T_QUIET);
+}
+
+static void
+page_head(const struct rp_report *r, FILE *f)
+{
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n"
+		"<title>", rp_carrier(r) ? "ja" : "en");
+	rp_html_esc(f, r->title);
+	/* Local fonts only; for print: A4, the chart scaled to the page, rows kept whole. */
+	fputs("</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
+	      "html:lang(ja) body{font-family:\"Noto Sans CJK JP\",\"IPAexGothic\","
+	      "\"IPAPGothic\",\"IPAGothic\",\"Noto Sans JP\",sans-serif}"
+	      "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
+	      "th,td{border:1px solid #bbb;padding:3px 8px}td{text-align:right}"
+	      "td:first-child,td.t{text-align:left}tr.total{font-weight:bold}"
+	      "th{background:#eee}svg#chart{max-width:100%;height:auto}"
+	      "svg.spark{vertical-align:middle}"
+	      "@page{size:A4;margin:12mm}"
+	      "@media print{body{margin:0;font-size:10pt}tr{break-inside:avoid}"
+	      "h2{break-after:avoid}th{-webkit-print-color-adjust:exact;"
+	      "print-color-adjust:exact}}</style>\n</head><body>\n<h1>", f);
+	rp_html_esc(f, r->title);
+	fputs("</h1>\n", f);
+}
+
 int
 rp_write_html(const struct rp_report *r, FILE *f)
 {
-	char a[11], b[11];
+	char a[32], b[32], period[128];
 	size_t i;
 
-	rp_day_text((r->t0 + r->utc_off) / 86400, a);
-	rp_day_text((r->t1 + r->utc_off) / 86400 - 1, b);
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
-	esc(f, r->title);
-	fputs("</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
-	      "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
-	      "th,td{border:1px solid #bbb;padding:3px 8px}td{text-align:right}"
-	      "td:first-child{text-align:left}tr.total{font-weight:bold}"
-	      "th{background:#eee}</style>\n</head><body>\n<h1>", f);
-	esc(f, r->title);
-	fprintf(f, "</h1>\n<p>Period: %s to %s (%s to %s, %s). Appliances: ", r->from, r->to,
-		a, b, r->zone);
-	esc(f, r->appliances);
-	fprintf(f, " (%u database%s).</p>\n", r->n_dbs, r->n_dbs == 1 ? "" : "s");
-	fputs("<h2>Share of DNS queries affected by filtering</h2>\n", f);
-	chart(r, f);
-	fputs("<p>Filtered queries / all queries, opt-out excluded; n/a: no queries counted."
-	      "</p>\n", f);
-	rows(f, "Month", r->months, r->n_months, &r->total);
-	fputs("<h2>Malware identifiers filtered in the period</h2>\n", f);
-	ident_table(r, f, false);
-	fputs("<h2>Identifiers newly registered in the period</h2>\n", f);
-	ident_table(r, f, true);
-	fputs("<h2>Filtered queries by behaviour</h2>\n", f);
+	page_head(r, f);
+	rp_period(r, period, sizeof(period));
+	rp_date(r, (r->t0 + r->utc_off) / 86400, "", a, sizeof(a));
+	rp_date(r, (r->t1 + r->utc_off) / 86400 - 1, "", b, sizeof(b));
+	fputs("<p>", f);
+	fprintf(f, rp_msg(r, RP_M_PERIOD), period, a, b, r->zone);
+	rp_html_esc(f, r->appliances);
+	fprintf(f, rp_msg(r, r->n_dbs == 1 ? RP_M_DBS_ONE : RP_M_DBS_MANY), r->n_dbs);
+	fprintf(f, "</p>\n<h2>%s</h2>\n", rp_msg(r, RP_M_H_SHARE));
+	rp_html_chart(r, f);
+	fputs("<p>", f);
+	fprintf(f, rp_msg(r, RP_M_SHARE_NOTE), rp_msg(r, RP_M_NA));
+	fputs("</p>\n", f);
+	if (rp_carrier(r)) {
+		share_rows(r, f);
+		fprintf(f, "<h3>%s</h3>\n", rp_msg(r, RP_M_H_COUNTS));
+	}
+	rows(r, f, RP_M_COL_MONTH, r->months, r->n_months, true, rp_carrier(r));
+	fprintf(f, "<h2>%s</h2>\n", rp_msg(r, RP_M_H_IDENTS));
+	ident_table(r, f, RP_T_IDENTS);
+	fprintf(f, "<h2>%s</h2>\n", rp_msg(r, RP_M_H_NEW));
+	ident_table(r, f, RP_T_NEW);
+	fprintf(f, "<h2>%s</h2>\n", rp_msg(r, RP_M_H_BEHAV));
 	if (r->n_cats == 0)
-		fputs("<p>None.</p>\n", f);
+		fprintf(f, "<p>%s</p>\n", rp_msg(r, RP_M_NONE));
 	else
-		fputs("<table><tr><th>Behaviour</th><th>Filtered queries</th></tr>\n", f);
+		fprintf(f, "<table><tr><th>%s</th><th>%s</th></tr>\n", rp_msg(r, RP_M_COL_BEHAV),
+			rp_msg(r, RP_M_COL_FILTERED));
 	for (i = 0; i < r->n_cats; i++) {
 		fputs("<tr><td>", f);
-		esc(f, r->cats[i].category);
+		rp_html_esc(f, r->cats[i].category);
 		fprintf(f, "</td><td>%" PRIu64 "</td></tr>\n", r->cats[i].hits);
 	}
 	if (r->n_cats != 0)
 		fputs("</table>\n", f);
-	fputs("<details><summary>Daily figures</summary>\n", f);
-	rows(f, "Day", r->days, r->n_days, NULL);
+	trends(r, f);
+	quiet(r, f);
+	fprintf(f, "<details><summary>%s</summary>\n", rp_msg(r, RP_M_DAILY));
+	rows(r, f, RP_M_COL_DAY, r->days, r->n_days, false, false);
 	fputs("</details>\n</body></html>\n", f);
 	return ferror(f) ? -1 : 0;
 }

@@ -36,6 +36,8 @@ static struct dg_ctl_server *srv;
 static pthread_t thr;
 static atomic_bool stop;
 static atomic_int handled;
+/* "later": answered by the loop thread with dg_ctl_server_complete() after 400 ms */
+static uint64_t later_token, later_at;
 
 static uint64_t
 now_ms(void)
@@ -79,6 +81,11 @@ handler(void *ctx, const struct dg_ctl_request *req, struct dg_ctl_buf *body,
 			dg_ctl_buf_append(body, chunk, n - k < sizeof(chunk) ? n - k : sizeof(chunk));
 		return 0;
 	}
+	if (strcmp(req->argv[0], "later") == 0) {
+		later_token = req->token;
+		later_at = now_ms() + 400;
+		return DG_CTL_PENDING;
+	}
 	if (strcmp(req->argv[0], "whoami") == 0) {
 		dg_ctl_buf_printf(body, "uid=%u gid=%u", (unsigned int)req->uid,
 			(unsigned int)req->gid);
@@ -97,6 +104,15 @@ loop(void *arg)
 	while (!atomic_load(&stop)) {
 		if (dg_ctl_server_poll(srv, handler, NULL) < 0)
 			break;
+		if (later_token != 0 && now_ms() >= later_at) {
+			struct dg_ctl_buf b;
+
+			dg_ctl_buf_init(&b, 0);
+			dg_ctl_buf_printf(&b, "done later\n");
+			dg_ctl_server_complete(srv, later_token, 0, &b, NULL);
+			dg_ctl_buf_fini(&b);
+			later_token = 0;
+		}
 		usleep(1000);
 	}
 	return NULL;
@@ -204,6 +220,46 @@ call(char *body_out, size_t out_size, char *reason, size_t rlen, int argc, ...)
 	}
 	dg_ctl_buf_fini(&b);
 	return ret;
+}
+
+/*
+ * A deferred answer: longer than the per-request time limit, then the next pipelined
+ * request in order; a client gone meanwhile; an unknown token.
+ */
+static void
+test_ctl_server_pending_answer(void)
+{
+	struct dg_ctl_server_conf c;
+	char buf[256];
+	bool eof;
+	size_t n;
+	int fd;
+
+	conf_default(&c);
+	c.timeout_ms = 200;
+	srv_start(&c);
+	fd = raw_connect();
+	raw_send(fd, "later\necho next\n", 17);
+	n = raw_read(fd, buf, sizeof(buf) - 1, 300, &eof);
+	CU_ASSERT_EQUAL(n, 0); /* nothing yet: past the 200 ms limit, still waiting */
+	n = raw_read(fd, buf, 27, 2000, &eof);
+	buf[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(buf, "OK 11\ndone later\nOK 5\nnext\n");
+	CU_ASSERT_EQUAL(dg_ctl_server_pending(srv), 0);
+	close(fd);
+	/* gone before its answer: the completion finds nobody, nothing pends */
+	fd = raw_connect();
+	raw_send(fd, "later\n", 6);
+	usleep(100000);
+	close(fd);
+	usleep(600000);
+	CU_ASSERT_EQUAL(dg_ctl_server_pending(srv), 0);
+	srv_stop();
+	conf_default(&c);
+	srv_open(&c);
+	CU_ASSERT_EQUAL(dg_ctl_server_complete(srv, 12345, 0, NULL, NULL), -ENOENT);
+	dg_ctl_server_close(srv);
+	srv = NULL;
 }
 
 static void
@@ -380,6 +436,41 @@ test_ctl_server_pipelined(void)
 	srv_stop();
 }
 
+/*
+ * dg_ctl_server_poll() counts every request it handles, also those of a client it drops
+ * in the same call (here: the last request before the client's shutdown).
+ */
+static void
+test_ctl_server_poll_counts_requests(void)
+{
+	static const char want[] = "OK 2\na\nOK 2\nb\nOK 2\nc\n";
+	struct dg_ctl_server_conf c;
+	char buf[64];
+	bool eof;
+	int fd, i, r, total = 0;
+
+	conf_default(&c);
+	srv_open(&c);
+	atomic_store(&handled, 0);
+	fd = raw_connect();
+	raw_send(fd, "echo a\necho b\necho c", 20);
+	shutdown(fd, SHUT_WR);
+	for (i = 0; i < 1000 && (i == 0 || dg_ctl_server_clients(srv) > 0); i++) {
+		r = dg_ctl_server_poll(srv, handler, NULL);
+		CU_ASSERT_FATAL(r >= 0);
+		total += r;
+	}
+	CU_ASSERT_EQUAL(dg_ctl_server_clients(srv), 0);
+	CU_ASSERT_EQUAL(atomic_load(&handled), 3);
+	CU_ASSERT_EQUAL(total, 3);
+	CU_ASSERT_EQUAL(raw_read(fd, buf, sizeof(buf), 2000, &eof), sizeof(want) - 1);
+	CU_ASSERT(eof);
+	CU_ASSERT_EQUAL(memcmp(buf, want, sizeof(want) - 1), 0);
+	close(fd);
+	dg_ctl_server_close(srv);
+	srv = NULL;
+}
+
 /* Two clients at once; one stalls mid-line; the other is served at once. */
 static void
 test_ctl_server_stalled_client(void)
@@ -418,6 +509,42 @@ test_ctl_server_stalled_client(void)
 	close(a);
 	close(b);
 	srv_stop();
+}
+
+/* The loop's pause ends when a request comes, not at its timeout; idle, it lasts. */
+static void
+test_ctl_server_wait_wakes_on_request(void)
+{
+	struct dg_ctl_server_conf c;
+	uint64_t t0, t;
+	char buf[16];
+	bool eof;
+	int a;
+
+	conf_default(&c);
+	srv_open(&c);
+	CU_ASSERT_EQUAL(dg_ctl_server_wait(NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(dg_ctl_server_wait(srv, -1), -EINVAL);
+	t0 = now_ms();
+	CU_ASSERT_EQUAL(dg_ctl_server_wait(srv, 50), 0); /* nothing: the whole pause */
+	CU_ASSERT(now_ms() - t0 >= 49);
+	a = raw_connect();
+	CU_ASSERT(dg_ctl_server_wait(srv, 5000) == 1); /* the connection */
+	CU_ASSERT(dg_ctl_server_poll(srv, handler, NULL) >= 0);
+	t0 = now_ms();
+	CU_ASSERT_EQUAL(dg_ctl_server_wait(srv, 50), 0); /* connected, silent */
+	CU_ASSERT(now_ms() - t0 >= 49);
+	raw_send(a, "echo x\n", 7);
+	t0 = now_ms();
+	CU_ASSERT(dg_ctl_server_wait(srv, 5000) == 1);
+	t = now_ms() - t0;
+	CU_ASSERT(t < 1000); /* at once, not after the 5 s */
+	CU_ASSERT_EQUAL(dg_ctl_server_poll(srv, handler, NULL), 1);
+	CU_ASSERT_EQUAL(raw_read(a, buf, 7, 1000, &eof), 7);
+	CU_ASSERT_EQUAL(memcmp(buf, "OK 2\nx\n", 7), 0);
+	close(a);
+	dg_ctl_server_close(srv);
+	srv = NULL;
 }
 
 /* A client that never reads a big answer does not slow the loop down. */
@@ -661,8 +788,11 @@ main(void)
 		DG_TEST(test_ctl_server_requests),
 		DG_TEST(test_ctl_server_big_response),
 		DG_TEST(test_ctl_server_pipelined),
+		DG_TEST(test_ctl_server_poll_counts_requests),
 		DG_TEST(test_ctl_server_stalled_client),
+		DG_TEST(test_ctl_server_pending_answer),
 		DG_TEST(test_ctl_server_poll_never_blocks),
+		DG_TEST(test_ctl_server_wait_wakes_on_request),
 		DG_TEST(test_ctl_server_request_size),
 		DG_TEST(test_ctl_server_too_many_clients),
 		DG_TEST(test_ctl_server_peer_credentials),

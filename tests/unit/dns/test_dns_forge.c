@@ -382,11 +382,43 @@ test_dns_forge_size_limits(void)
 	dg_answer_cfg_init(&cfg);
 	cfg.soa = &big;
 	cfg.extra_text = text;
-	/* 12 + 259 + 11 + 6 + 255 text > 512: text dropped; SOA 795 bytes: dropped too. */
+	/*
+	 * Over TCP (a message from a stream: no 512 limit) everything fits: the whole
+	 * message, 12 + 259 + SOA (255 + 10 + 255 + 255 + 20) + OPT 11 + EDE 6 + 255 text.
+	 */
 	memcpy(keep, f, n);
+	pkt.transport = DG_PKT_TCP;
+	{
+		uint8_t m[2048];
+
+		CU_ASSERT_EQUAL(dg_dns_forge_msg(f, &pkt, DG_ANSWER_NXDOMAIN, &cfg, NULL, m,
+						 sizeof(m), &alen), 0);
+		CU_ASSERT_EQUAL(alen, 12 + 259 + 795 + 11 + 6 + 255);
+		CU_ASSERT_EQUAL(m[9], 1);        /* NSCOUNT 1 */
+		CU_ASSERT_EQUAL(m[2] & 0x02, 0); /* TC clear */
+		CU_ASSERT_EQUAL(memcmp(f, keep, n), 0); /* the query untouched */
+		/* the room's last byte, and one short of it: the text goes first, then the
+		 * records (TC) */
+		CU_ASSERT_EQUAL(dg_dns_forge_msg(f, &pkt, DG_ANSWER_NXDOMAIN, &cfg, NULL, m,
+						 alen, &alen), 0);
+		CU_ASSERT_EQUAL(alen, 12 + 259 + 795 + 11 + 6 + 255);
+		CU_ASSERT_EQUAL(dg_dns_forge_msg(f, &pkt, DG_ANSWER_NXDOMAIN, &cfg, NULL, m,
+						 alen - 1, &alen), 0);
+		CU_ASSERT_EQUAL(alen, 12 + 259 + 795 + 11 + 6);
+		CU_ASSERT_EQUAL(m[9], 1);
+		CU_ASSERT_EQUAL(m[2] & 0x02, 0);
+		CU_ASSERT_EQUAL(dg_dns_forge_msg(f, &pkt, DG_ANSWER_NXDOMAIN, &cfg, NULL, m,
+						 alen - 1, &alen), 0);
+		CU_ASSERT_EQUAL(m[2] & 0x02, 0x02);
+		CU_ASSERT_EQUAL(m[9], 0);
+		CU_ASSERT_EQUAL(alen, 12 + 259 + 11 + 6);
+	}
+	pkt.transport = DG_PKT_UDP;
+	/* 12 + 259 + 11 + 6 + 255 text > 512: text dropped; SOA 807 bytes: TC=1, no records. */
 	CU_ASSERT_EQUAL(dg_dns_forge(f, sizeof(f), &pkt, DG_ANSWER_NXDOMAIN, &cfg, &alen), 0);
 	CU_ASSERT_EQUAL(alen, 14 + 20 + 8 + 12 + 259 + 11 + 6);
 	CU_ASSERT_EQUAL(f[14 + 20 + 8 + 9], 0); /* NSCOUNT 0 */
+	CU_ASSERT_EQUAL(f[14 + 20 + 8 + 2] & 0x02, 0x02); /* TC */
 	/* Room too small: -ENOSPC and the frame untouched. */
 	memcpy(f, keep, n);
 	CU_ASSERT_EQUAL(dg_pkt_parse(f, n, &pcfg, &pkt), DG_FWD_NONE);

@@ -29,7 +29,10 @@ check_buf(const uint8_t *copy, size_t len, const struct dg_pkt_cfg *cfg)
 	ra = dg_pkt_parse_hint(copy, len, cfg, both, &a);
 	rb = dg_pkt_parse_buf(copy, len, len, cfg, both, &b);
 	CU_ASSERT_STRING_EQUAL(dg_fwd_reason_name(rb), dg_fwd_reason_name(ra));
-	if (ra != DG_FWD_NONE || rb != DG_FWD_NONE)
+	CU_ASSERT_EQUAL(a.blk, b.blk);
+	if (a.blk == DG_PKT_BLK_DROP)
+		CU_ASSERT_EQUAL(a.blk_reason, b.blk_reason);
+	if (a.blk == DG_PKT_BLK_FORWARD || b.blk == DG_PKT_BLK_FORWARD)
 		return;
 	CU_ASSERT(a.dns_off == b.dns_off && a.dns_len == b.dns_len && a.id == b.id);
 	CU_ASSERT(a.flags == b.flags && a.qtype == b.qtype && a.qclass == b.qclass);
@@ -330,7 +333,72 @@ test_dns_signed_queries(void)
 	       "00 00 01 00 01 00000000 00 04 01 02 03 04 ; an A record\n", DG_FWD_DNS_ADDITIONAL);
 }
 
+/*
+ * Fail closed (DESIGN.md 5): what a query whose name is blocked gets, given its defects.
+ * The name must be read for anything but forward; the worst defect decides.
+ */
+static void
+expect_blk(const char *dns, enum dg_fwd_reason reason, enum dg_pkt_blk blk,
+	   enum dg_fwd_reason drop_reason)
+{
+	EXPECT(dns, reason);
+	CU_ASSERT_EQUAL(pkt.blk, blk);
+	if (blk == DG_PKT_BLK_DROP)
+		CU_ASSERT_STRING_EQUAL(dg_fwd_reason_name(pkt.blk_reason),
+				       dg_fwd_reason_name(drop_reason));
+	if (blk != DG_PKT_BLK_FORWARD) {
+		CU_ASSERT_EQUAL(pkt.qname.len, 17); /* the name was read */
+		CU_ASSERT_EQUAL(pkt.question_len, 21);
+	}
+}
+
+static void
+test_dns_blocked_dispositions(void)
+{
+	const enum dg_fwd_reason n = DG_FWD_NONE;
+
+	expect_blk(VEC_DNS_A, n, DG_PKT_BLK_ANSWER, n);
+	expect_blk("ab cd 03 00 00 01 00 00 00 00 00 00 ; TC\n" VEC_QNAME Q_A, DG_FWD_DNS_TC,
+		   DG_PKT_BLK_ANSWER, n);
+	expect_blk("ab cd 10 00 00 01 00 00 00 00 00 00 ; STATUS\n" VEC_QNAME Q_A,
+		   DG_FWD_DNS_OPCODE, DG_PKT_BLK_DROP, DG_FWD_DNS_OPCODE);
+	/* TC then opcode: the first reason is reported, the worst disposition kept */
+	expect_blk("ab cd 12 00 00 01 00 00 00 00 00 00 ; STATUS + TC\n" VEC_QNAME Q_A,
+		   DG_FWD_DNS_OPCODE, DG_PKT_BLK_DROP, DG_FWD_DNS_OPCODE);
+	expect_blk("ab cd 01 00 00 01 00 01 00 00 00 00 ; AN=1\n" VEC_QNAME Q_A,
+		   DG_FWD_DNS_AN_NS_COUNT, DG_PKT_BLK_ANSWER_NO_OPT, n);
+	expect_blk("ab cd 01 00 00 02 00 00 00 00 00 00 ; QD=2\n" VEC_QNAME Q_A VEC_QNAME Q_A,
+		   DG_FWD_DNS_QDCOUNT, DG_PKT_BLK_FORWARD, n);
+	expect_blk(VEC_DNS_HDR("00 00") VEC_QNAME "00 01 00 ff ; class ANY\n",
+		   DG_FWD_QCLASS_ANY, DG_PKT_BLK_ANSWER, n);
+	expect_blk(VEC_DNS_HDR("00 00") VEC_QNAME "00 01 00 03 ; class CH\n",
+		   DG_FWD_QCLASS_NOT_IN, DG_PKT_BLK_DROP, DG_FWD_QCLASS_NOT_IN);
+	expect_blk(VEC_DNS_HDR("00 00") VEC_QNAME "00 fc 00 01 ; AXFR\n",
+		   DG_FWD_QTYPE_REFUSED, DG_PKT_BLK_DROP, DG_FWD_QTYPE_REFUSED);
+	expect_blk(VEC_DNS_HDR("00 01") VEC_QNAME Q_A, DG_FWD_EDNS_MISSING,
+		   DG_PKT_BLK_ANSWER_NO_OPT, n);
+	expect_blk(VEC_DNS_HDR("00 01") VEC_QNAME Q_A "00 00 29 04 d0 00 01 00 00 00 00 ; v1\n",
+		   DG_FWD_EDNS_BAD_VERSION, DG_PKT_BLK_ANSWER_NO_OPT, n);
+	expect_blk(VEC_DNS_HDR("00 02") VEC_QNAME Q_A VEC_OPT_DO VEC_OPT_DO, DG_FWD_EDNS_DUPLICATE,
+		   DG_PKT_BLK_ANSWER_NO_OPT, n);
+	/* a signature after a bad OPT: still a drop */
+	expect_blk(VEC_DNS_HDR("00 02") VEC_QNAME Q_A "00 00 29 04 d0 00 01 00 00 00 00 ; v1\n"
+		   "03 6b 65 79 00 00 fa 00 ff 00000000 00 00 ; TSIG\n", DG_FWD_EDNS_BAD_VERSION,
+		   DG_PKT_BLK_DROP, DG_FWD_DNS_SIGNED);
+	expect_blk(VEC_DNS_HDR("00 01") VEC_QNAME Q_A
+		   "00 00 01 00 01 00000000 00 04 01 02 03 04 ; an A record\n",
+		   DG_FWD_DNS_ADDITIONAL, DG_PKT_BLK_ANSWER, n);
+	expect_blk(VEC_DNS_A_EDNS "00 ; one byte past the OPT\n", DG_FWD_DNS_TRAILING,
+		   DG_PKT_BLK_ANSWER, n);
+	CU_ASSERT_EQUAL(pkt.edns, 1); /* the OPT before the trailing byte is still usable */
+	expect_blk(VEC_DNS_HDR("00 00") "03 77 77 77 c0 0c" Q_A, DG_FWD_QNAME_POINTER,
+		   DG_PKT_BLK_FORWARD, n);
+	expect_blk(VEC_DNS_HDR("00 00") VEC_QNAME "00 01 00 ; class cut\n",
+		   DG_FWD_QUESTION_TRUNCATED, DG_PKT_BLK_FORWARD, n);
+}
+
 DG_TEST_MAIN("dns_parse",
+	DG_TEST(test_dns_blocked_dispositions),
 	DG_TEST(test_dns_plain_query),
 	DG_TEST(test_dns_qname_parent_walk),
 	DG_TEST(test_dns_qname_compression_pointer),

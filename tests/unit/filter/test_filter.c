@@ -431,7 +431,7 @@ test_filter_idents_walk_delete(void)
 
 /*
  * The Bloom prefilter's false-positive rate, measured on names with no listed suffix,
- * against the rate expected from the blocks' fill (dg_filter_info()).
+ * against the rate expected from the blocks' fill (dg_filter_bloom_fp()).
  */
 static void
 test_filter_bloom_fp_rate(void)
@@ -455,6 +455,7 @@ test_filter_bloom_fp_rate(void)
 		if (i == 100000) {
 			CU_ASSERT_EQUAL_FATAL(dg_filter_build(b, &f), 0);
 			dg_filter_info(f, &in);
+			dg_filter_bloom_fp(f, &in);
 		}
 		if (i < 100000) {
 			/* listed: e<x>.z<k>.com */
@@ -484,7 +485,62 @@ test_filter_bloom_fp_rate(void)
 	dg_filter_builder_free(b);
 }
 
+/* Fills a sinkhole for category "backdoor" unless the entry has its own. */
+static void
+hook_backdoor(void *arg, struct dg_entry_meta *m)
+{
+	static const uint8_t addr[4] = { 198, 18, 0, 9 };
+
+	(*(int *)arg)++;
+	if (m->category != NULL && strcmp(m->category, "backdoor") == 0 && !m->has_sinkhole4) {
+		m->has_sinkhole4 = 1;
+		memcpy(m->sinkhole4, addr, sizeof(addr));
+	}
+}
+
+static void
+test_filter_meta_hook_resolves_at_build(void)
+{
+	struct dg_filter_builder *b;
+	struct dg_filter *f;
+	struct dg_name n = N("hook.example");
+	struct dg_entry_meta m = M(DG_ACTION_SINKHOLE, DG_MATCH_EXACT), own = m;
+	struct dg_match r;
+	int calls = 0;
+
+	CU_ASSERT_EQUAL_FATAL(dg_filter_builder_create(&b, 0), 0);
+	dg_filter_builder_set_meta_fn(b, hook_backdoor, &calls);
+	CU_ASSERT_EQUAL(dg_filter_builder_add(b, &n, &m), 0);
+	f = build(b);
+	CU_ASSERT_EQUAL_FATAL(dg_filter_lookup(f, &n, 1, &r), 1);
+	CU_ASSERT_TRUE(r.meta->has_sinkhole4);
+	CU_ASSERT_EQUAL(r.meta->sinkhole4[3], 9);
+	CU_ASSERT_FALSE(m.has_sinkhole4); /* the caller's copy is left alone */
+	dg_filter_free(f);
+	/* an entry's own sinkhole wins */
+	own.has_sinkhole4 = 1;
+	own.sinkhole4[3] = 7;
+	CU_ASSERT_EQUAL(dg_filter_builder_add(b, &n, &own), 0);
+	f = build(b);
+	CU_ASSERT_EQUAL_FATAL(dg_filter_lookup(f, &n, 1, &r), 1);
+	CU_ASSERT_EQUAL(r.meta->sinkhole4[3], 7);
+	dg_filter_free(f);
+	/* an exact delete compares with the metadata as stored: the hook's */
+	CU_ASSERT_EQUAL(dg_filter_builder_del(b, &n, DG_MATCH_EXACT, &m), 1);
+	CU_ASSERT_EQUAL(dg_filter_builder_del(b, &n, DG_MATCH_EXACT, &own), 1);
+	CU_ASSERT_EQUAL(calls, 4);
+	/* without the hook the same add stores the metadata as given */
+	dg_filter_builder_set_meta_fn(b, NULL, NULL);
+	CU_ASSERT_EQUAL(dg_filter_builder_add(b, &n, &m), 0);
+	f = build(b);
+	CU_ASSERT_EQUAL_FATAL(dg_filter_lookup(f, &n, 1, &r), 1);
+	CU_ASSERT_FALSE(r.meta->has_sinkhole4);
+	dg_filter_free(f);
+	dg_filter_builder_free(b);
+}
+
 DG_TEST_MAIN("filter",
+	DG_TEST(test_filter_meta_hook_resolves_at_build),
 	DG_TEST(test_filter_exact_subtree_below),
 	DG_TEST(test_filter_allow_shields_most_specific),
 	DG_TEST(test_filter_same_name_precedence),

@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "dg_filter.h"
+#include "dg_filter_image.h"
 #include "dg_test.h"
+#include "filter_model.h"
 
 enum { NENT = 3000, NQ = 50000 };
 
@@ -20,48 +25,6 @@ struct ref {
 
 static struct ref refs[NENT];
 static unsigned int nrefs;
-static uint64_t rng = 88172645463325252ull;
-
-static unsigned int
-rnd(unsigned int n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned int)(rng % n);
-}
-
-/*
- * Sparse mode (no top set): at least two labels, and a zone label numbered out of 2000
- * so that no zone gathers FLT_CROWD_MIN names: the lookup's path without a top set.
- */
-static int sparse;
-
-static void
-gen_name(struct dg_name *n, unsigned int maxdepth)
-{
-	static const char *const tld[] = { "x", "y", "com" };
-	static const char *const lab[] = { "a", "b", "c", "d", "e", "F", "zz", "q.q", "z" };
-	char text[256];
-	unsigned int depth = 1 + rnd(maxdepth) + (sparse && maxdepth < 6), pos = 0;
-
-	for (unsigned int i = 1; i < depth; i++) {
-		/* "z.com" is the crowded zone: many names under it */
-		const char *l = (i == depth - 1 && rnd(3) == 0) ? "z" : lab[rnd(9)];
-		char num[8] = "";
-
-		if (sparse && i == depth - 1)
-			snprintf(num, sizeof(num), "%u", rnd(2000));
-		else if (rnd(2))
-			snprintf(num, sizeof(num), "%u", rnd(40));
-		pos += (unsigned int)snprintf(text + pos, sizeof(text) - pos, "%s%s.",
-					      strcmp(l, "q.q") ? l : "q\\.q", num);
-	}
-	snprintf(text + pos, sizeof(text) - pos, "%s", tld[rnd(3)]);
-	if (dg_name_from_text(n, text, strlen(text)) != 0)
-		abort();
-}
-
 static int
 covers(const struct ref *r, unsigned int i, uint32_t today)
 {
@@ -140,36 +103,27 @@ model(const struct dg_name *q, const struct qref *qr, uint32_t today, unsigned i
 static void
 gen_query(struct dg_name *q)
 {
-	char text[DG_NAME_TEXT_MAX], pre[16];
-	const struct ref *r;
-
 	gen_name(q, 6);
-	if (!sparse || rnd(2))
-		return;
-	r = &refs[rnd(nrefs)];
-	if (dg_name_to_text(r->n.wire, r->n.len, text, sizeof(text)) < 0)
-		abort();
-	switch (rnd(3)) {
-	case 0:
-		pre[0] = '\0';
-		break;
-	case 1:
-		snprintf(pre, sizeof(pre), "w%u.", rnd(3));
-		break;
-	default:
-		snprintf(pre, sizeof(pre), "m%u.w%u.", rnd(3), rnd(3));
-		break;
-	}
-	if (strlen(pre) + strlen(text) >= sizeof(text))
-		abort();
-	memmove(text + strlen(pre), text, strlen(text) + 1);
-	memcpy(text, pre, strlen(pre));
-	if (dg_name_from_text(q, text, strlen(text)) != 0)
-		abort();
+	if (sparse && rnd(2))
+		gen_below(q, &refs[rnd(nrefs)].n);
+}
+
+/* @p f saved as an image and loaded back (the model then checks the loaded one). */
+static struct dg_filter *
+reload(const struct dg_filter *f)
+{
+	struct dg_filter *g = NULL;
+	int fd = memfd_create("model", MFD_CLOEXEC);
+
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(dg_filter_save_fd(f, fd, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(dg_filter_load_fd(fd, NULL, &g), 0);
+	close(fd);
+	return g;
 }
 
 static void
-run_model(void)
+run_model(int image)
 {
 	struct dg_filter_builder *b;
 	struct dg_filter *f;
@@ -193,6 +147,12 @@ run_model(void)
 		CU_ASSERT_TRUE_FATAL(dg_filter_builder_add(b, &r->n, &r->m) >= 0);
 	}
 	CU_ASSERT_EQUAL_FATAL(dg_filter_build(b, &f), 0);
+	if (image) {
+		struct dg_filter *g = reload(f);
+
+		dg_filter_free(f);
+		f = g;
+	}
 	dg_filter_info(f, &in);
 	model_chains();
 	if (sparse) {
@@ -228,8 +188,9 @@ run_model(void)
 		}
 		CU_ASSERT_EQUAL(nb, ns);
 	}
-	printf("\n  model: %u verdicts checked, %u mismatches, %llu crowded zones\n", hits,
-	       mismatches, (unsigned long long)in.crowded_zones);
+	printf("\n  model%s: %u verdicts checked, %u mismatches, %llu crowded zones\n",
+	       image ? " (loaded image)" : "", hits, mismatches,
+	       (unsigned long long)in.crowded_zones);
 	CU_ASSERT_EQUAL(mismatches, 0);
 	CU_ASSERT_TRUE(hits > 1000);
 	dg_filter_free(f);
@@ -241,7 +202,7 @@ static void
 test_filter_model_random(void)
 {
 	sparse = 0;
-	run_model();
+	run_model(0);
 }
 
 /* No TLD entry, no crowded zone: the lookup's path without a top set. */
@@ -249,8 +210,18 @@ static void
 test_filter_model_no_top_set(void)
 {
 	sparse = 1;
-	run_model();
+	run_model(0);
+}
+
+/* The same checks on a snapshot saved as an image and loaded back. */
+static void
+test_filter_model_loaded_image(void)
+{
+	sparse = 0;
+	run_model(1);
+	sparse = 1;
+	run_model(1);
 }
 
 DG_TEST_MAIN("filter_model", DG_TEST(test_filter_model_random),
-	     DG_TEST(test_filter_model_no_top_set))
+	     DG_TEST(test_filter_model_no_top_set), DG_TEST(test_filter_model_loaded_image))

@@ -47,8 +47,15 @@ match(const struct dg_optout *t, const char *addr)
 	m = dg_optout_match(t, a.family, a.addr);
 	hit = a.family == DG_OPTOUT_V4 ? dg_optout_lookup_v4(t, a.addr) :
 		dg_optout_lookup_v6(t, a.addr);
-	/* The boolean lookup and the diagnostic one must always agree. */
+	/* The boolean lookup, the diagnostic one and the index must always agree. */
 	CU_ASSERT_EQUAL(hit, m != NULL);
+	{
+		long i = dg_optout_match_index(t, a.family, a.addr);
+
+		CU_ASSERT_EQUAL(i >= 0, m != NULL);
+		if (i >= 0)
+			CU_ASSERT_PTR_EQUAL(dg_optout_get(t, (size_t)i), m);
+	}
 	if (m == NULL)
 		return "-";
 	CU_ASSERT_FATAL(dg_optout_prefix_format(m, out, sizeof(out)) == 0);
@@ -257,6 +264,9 @@ test_optout_empty_and_null(void)
 	CU_ASSERT_FALSE(dg_optout_lookup_v6(t, a6));
 	CU_ASSERT_EQUAL(dg_optout_count(t), 0);
 	CU_ASSERT_PTR_NULL(dg_optout_match(t, 5, a4));
+	CU_ASSERT_EQUAL(dg_optout_match_index(t, 5, a4), -1);
+	CU_ASSERT_EQUAL(dg_optout_match_index(NULL, DG_OPTOUT_V4, a4), -1);
+	CU_ASSERT_EQUAL(dg_optout_match_index(t, DG_OPTOUT_V6, NULL), -1);
 	dg_optout_free(t);
 	CU_ASSERT_EQUAL(dg_optout_build(NULL, 1, &t), -EINVAL);
 }

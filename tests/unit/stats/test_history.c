@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -276,7 +277,7 @@ test_stats_history_refuses_foreign_files(void)
 	CU_ASSERT_FATAL(sqlite3_open(db_path, &db) == SQLITE_OK);
 	CU_ASSERT(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
-	CU_ASSERT_EQUAL(dg_history_open(&h, db_path, "gw1", err, sizeof(err)), -EBADMSG);
+	CU_ASSERT_EQUAL(dg_history_open(&h, db_path, "gw1", err, sizeof(err)), -EPROTO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a dnsgate history"));
 	/* A newer schema. */
 	fresh_path("newer");
@@ -297,9 +298,166 @@ test_stats_history_refuses_foreign_files(void)
 	unlink(db_path);
 }
 
+/* A copy of @p path's bytes (NULL if unreadable), its size in *@p n. */
+static char *
+slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+	long sz;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (b = malloc((size_t)sz + 1)) != NULL && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
+		free(b);
+		b = NULL;
+	}
+	if (b != NULL)
+		*n = (size_t)sz;
+	fclose(f);
+	return b;
+}
+
+static void
+put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * A damaged history is set aside whole (its WAL with it: a stale WAL must not meet the new
+ * database), byte for byte, under a name that is free; a new one opens in its place.
+ */
+static void
+test_stats_history_set_aside_damaged(void)
+{
+	struct dg_history_interval iv = interval(1000, 40, 1);
+	char moved[2][512], aux[600], err[256] = "";
+	struct dg_history_sum sum;
+	struct dg_history *h;
+	size_t n0 = 0, n1 = 0;
+	char *before, *after;
+	FILE *f;
+
+	fresh_path("aside");
+	CU_ASSERT_EQUAL(dg_history_set_aside(db_path, moved[0], sizeof(moved[0])), -ENOENT);
+	h = open_ok("gw1");
+	CU_ASSERT(dg_history_append(h, &iv) == 0);
+	dg_history_close(h);
+	/* Its header overwritten (page 1: the schema is unreadable). */
+	f = fopen(db_path, "r+b");
+	CU_ASSERT_FATAL(f != NULL);
+	fwrite("garbage, garbage", 1, 16, f);
+	fclose(f);
+	CU_ASSERT_EQUAL(dg_history_open(&h, db_path, "gw1", err, sizeof(err)), -EBADMSG);
+	CU_ASSERT_PTR_NULL(h);
+	snprintf(aux, sizeof(aux), "%s-wal", db_path);
+	put_file(aux, "a stale write-ahead log\n");
+	before = slurp(db_path, &n0);
+	CU_ASSERT_FATAL(before != NULL);
+	CU_ASSERT_EQUAL(dg_history_set_aside(db_path, moved[0], sizeof(moved[0])), 0);
+	CU_ASSERT_EQUAL(strncmp(moved[0], db_path, strlen(db_path)), 0);
+	CU_ASSERT_EQUAL(strncmp(moved[0] + strlen(db_path), ".bad-", 5), 0);
+	CU_ASSERT(access(db_path, F_OK) != 0 && access(aux, F_OK) != 0);
+	after = slurp(moved[0], &n1);
+	CU_ASSERT(after != NULL && n1 == n0 && memcmp(before, after, n0) == 0);
+	free(before);
+	free(after);
+	snprintf(aux, sizeof(aux), "%s-wal", moved[0]);
+	after = slurp(aux, &n1);
+	CU_ASSERT(after != NULL && n1 == 24 && memcmp(after, "a stale write-ahead log\n", 24) == 0);
+	free(after);
+	unlink(aux);
+	/* A new, empty history in its place. */
+	h = open_ok("gw1");
+	CU_ASSERT(dg_history_sum(h, 0, 2000, &sum) == 0);
+	CU_ASSERT_EQUAL(sum.intervals, 0);
+	dg_history_close(h);
+	/* Damaged again within the same second: the first one set aside is not replaced. */
+	put_file(db_path, "not a database at all, and long enough to have a header: 0123456789");
+	CU_ASSERT_EQUAL(dg_history_open(&h, db_path, "gw1", err, sizeof(err)), -EBADMSG);
+	CU_ASSERT_EQUAL(dg_history_set_aside(db_path, moved[1], sizeof(moved[1])), 0);
+	CU_ASSERT(strcmp(moved[0], moved[1]) != 0);
+	CU_ASSERT(access(moved[0], F_OK) == 0 && access(moved[1], F_OK) == 0);
+	unlink(moved[0]);
+	unlink(moved[1]);
+}
+
+/* Another writer's lock: a write waits as long as it was told to, then fails with -EBUSY
+ * and stores nothing; once the lock is gone the same interval is stored. */
+static void
+test_stats_history_busy_wait(void)
+{
+	struct dg_history_interval iv = interval(1000, 40, 1);
+	struct timespec t0, t1;
+	struct dg_history *h;
+	sqlite3 *other;
+	double waited;
+
+	fresh_path("busy");
+	h = open_ok("gw1");
+	CU_ASSERT_FATAL(sqlite3_open(db_path, &other) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL) == SQLITE_OK);
+	dg_history_set_busy_wait(h, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CU_ASSERT_EQUAL(dg_history_append(h, &iv), -EBUSY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(dg_history_errmsg(h), "locked"));
+	dg_history_set_busy_wait(h, 300);
+	CU_ASSERT_EQUAL(dg_history_append(h, &iv), -EBUSY);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CU_ASSERT(waited >= 0.25 && waited < 3.0);
+	CU_ASSERT(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(other);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM intervals"), 0);
+	CU_ASSERT(dg_history_append(h, &iv) == 0);
+	CU_ASSERT_EQUAL(q1("SELECT sum(queries) FROM intervals"), 40);
+	dg_history_close(h);
+}
+
+/*
+ * Damage past the first page: an open reads only that page and succeeds; the first write
+ * that reaches the damage fails with -EBADMSG, says why, and stores nothing.
+ */
+static void
+test_stats_history_damaged_pages(void)
+{
+	struct dg_history_interval iv = interval(1000, 40, 1);
+	const struct dg_history_list_entry e[] = { { "A", NULL, 1, 0, 5 } };
+	struct dg_history *h;
+	long size = 0;
+	FILE *f;
+
+	fresh_path("pages");
+	h = open_ok("gw1");
+	CU_ASSERT(dg_history_append(h, &iv) == 0);
+	dg_history_close(h);
+	f = fopen(db_path, "r+b");
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_FATAL(fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 4096);
+	CU_ASSERT_FATAL(fseek(f, 4096, SEEK_SET) == 0);
+	for (long i = 4096; i < size; i++)
+		fputc((int)((i * 131 + 7) & 0xff), f);
+	fclose(f);
+	h = open_ok("gw1");
+	iv.start = 1060;
+	CU_ASSERT_EQUAL(dg_history_append(h, &iv), -EBADMSG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(dg_history_errmsg(h), "malformed"));
+	CU_ASSERT_EQUAL(dg_history_record_load(h, 1000, e, 1), -EBADMSG);
+	dg_history_close(h);
+}
+
 DG_TEST_MAIN("stats",
 	DG_TEST(test_stats_history_append_round_trip),
 	DG_TEST(test_stats_history_failed_append_is_atomic),
 	DG_TEST(test_stats_history_record_load),
 	DG_TEST(test_stats_history_reopen),
-	DG_TEST(test_stats_history_refuses_foreign_files))
+	DG_TEST(test_stats_history_refuses_foreign_files),
+	DG_TEST(test_stats_history_set_aside_damaged),
+	DG_TEST(test_stats_history_damaged_pages),
+	DG_TEST(test_stats_history_busy_wait))

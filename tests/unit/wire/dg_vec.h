@@ -76,4 +76,24 @@ uint16_t vec_ip4_csum(const uint8_t *h, size_t hlen);
 int vec_udp_csum_ok(const uint8_t *src, const uint8_t *dst, size_t alen,
 		    const uint8_t *udp, size_t ulen);
 
+/** 1 if the UDP/TCP (@p proto 17/6) checksum of @p len bytes at @p l4 is valid, else 0. */
+int vec_l4_csum_ok(uint8_t proto, const uint8_t *src, const uint8_t *dst, size_t alen,
+		   const uint8_t *l4, size_t len);
+
+/**
+ * The checksum field value (host order) for the UDP/TCP segment at @p l4 (@p len bytes),
+ * whose checksum field at @p csum_off (even) is left out of the sum.
+ */
+uint16_t vec_l4_csum(uint8_t proto, const uint8_t *src, const uint8_t *dst, size_t alen,
+		     const uint8_t *l4, size_t len, size_t csum_off);
+
+/**
+ * A TCP (@p proto 6: @p seq, @p ack, @p flags, data offset 5) or UDP (17) frame with no
+ * VLAN tag from 198.18.0.1 / 2001:2::1 port 40000 to 198.18.0.53 / 2001:2::53 port
+ * @p dport (@p ver 4 or 6), carrying @p plen bytes of @p pl; lengths and checksums
+ * computed here. @return the frame length (aborts when over @p max: a test bug).
+ */
+size_t vec_l4_frame(uint8_t *out, size_t max, int ver, uint8_t proto, uint16_t dport,
+		    uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *pl, size_t plen);
+
 #endif /* DG_VEC_H */

@@ -38,6 +38,8 @@ check_fast(const uint8_t *copy, size_t len, const struct dg_pkt_cfg *cfg)
 	CU_ASSERT(a.ip_ver == b.ip_ver && a.l4_proto == b.l4_proto && a.addr_len == b.addr_len);
 	CU_ASSERT(a.src_addr == b.src_addr && a.dst_addr == b.dst_addr);
 	CU_ASSERT(a.src_port == b.src_port && a.dst_port == b.dst_port);
+	CU_ASSERT(a.blk == b.blk && a.blk == DG_PKT_BLK_ANSWER && a.encap == b.encap);
+	CU_ASSERT(a.transport == b.transport && a.encap_off == b.encap_off);
 }
 
 static enum dg_fwd_reason
@@ -581,7 +583,84 @@ test_wire_fast_path_shapes(void)
 	CU_ASSERT(fast_taken > 0);
 }
 
+/* Defects a resolver still receives the query through: recorded, and the parse goes on. */
+static void
+test_wire_soft_defects_read_on(void)
+{
+	size_t n = vec_build(f, sizeof(f), "02 00 00 00 00 02 03 00 00 00 00 01 08 00",
+			     "45 00 0000 1234 0000 40 11 0000 e0 00 00 01 c6 12 00 35",
+			     "00 35 00 35 0000 0000 ; from port 53", VEC_DNS_A, 0, VEC_FIX_ALL);
+
+	EXPECT(n, DG_FWD_SRC_MAC_GROUP);
+	CU_ASSERT_EQUAL(pkt.blk, DG_PKT_BLK_DROP);
+	CU_ASSERT_EQUAL(pkt.blk_reason, DG_FWD_SRC_MAC_GROUP);
+	CU_ASSERT_EQUAL(pkt.dns_off, 42); /* reached the DNS payload */
+	/* a hard stop after soft defects: the first defect reported, the frame forwarded */
+	f[14 + 10] ^= 0xff; /* IPv4 header checksum */
+	EXPECT(n, DG_FWD_SRC_MAC_GROUP);
+	CU_ASSERT_EQUAL(pkt.blk, DG_PKT_BLK_FORWARD);
+}
+
+/* PPPoE session (RFC 2516): the payload length bounds the IP packet. */
+static void
+test_wire_pppoe_session(void)
+{
+	static const char l2[] = "02 00 00 00 00 02 02 00 00 00 00 01 88 64 "
+				 "11 00 00 07 0000 00 21 ; session 7, PPP IPv4";
+	size_t n = vec_build(f, sizeof(f), l2, VEC_IP4, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
+	size_t ip = n - 22;
+
+	f[18] = (uint8_t)((ip + 2) >> 8);
+	f[19] = (uint8_t)(ip + 2);
+	EXPECT(n, DG_FWD_NONE);
+	CU_ASSERT_EQUAL(pkt.encap, DG_PKT_ENCAP_PPPOE);
+	CU_ASSERT_EQUAL(pkt.encap_off, 14);
+	CU_ASSERT_EQUAL(pkt.l3_off, 22);
+	EXPECT(n - 1, DG_FWD_PPPOE_BAD); /* the payload's last byte missing */
+	f[19]--; /* the PPPoE payload one short of the IP packet */
+	EXPECT(n, DG_FWD_IP4_BAD_LENGTH);
+	f[19]++;
+	f[14] = 0x12; /* version/type */
+	EXPECT(n, DG_FWD_PPPOE_BAD);
+	f[14] = 0x11;
+	EXPECT(22 + 20 - 1, DG_FWD_PPPOE_BAD); /* the IPv4 header cut */
+	EXPECT(21, DG_FWD_PPPOE_BAD);          /* the PPP protocol field cut */
+	f[21] = 0x57; /* PPP IPv6 over an IPv4 packet: the version disagrees */
+	EXPECT(n, DG_FWD_IP_BAD_VERSION);
+}
+
+/* MPLS: up to DG_PKT_MPLS_MAX labels, the bottom of stack bit ends it, then IP by version. */
+static void
+test_wire_mpls_stack(void)
+{
+	char l2[512];
+	size_t n;
+
+	for (int labels = 1; labels <= DG_PKT_MPLS_MAX + 1; labels++) {
+		strcpy(l2, "02 00 00 00 00 02 02 00 00 00 00 01 88 47 ");
+		for (int i = 0; i < labels; i++)
+			strcat(l2, i == labels - 1 ? "00 01 41 40 " : "00 01 40 40 ");
+		n = vec_build(f, sizeof(f), l2, VEC_IP4, VEC_UDP, VEC_DNS_A, 0, VEC_FIX_ALL);
+		EXPECT(n, labels <= DG_PKT_MPLS_MAX ? DG_FWD_NONE : DG_FWD_MPLS_TOO_DEEP);
+		if (labels <= DG_PKT_MPLS_MAX) {
+			CU_ASSERT_EQUAL(pkt.encap, DG_PKT_ENCAP_MPLS);
+			CU_ASSERT_EQUAL(pkt.l3_off, 14 + 4 * labels);
+		}
+	}
+	n = vec_build(f, sizeof(f), "02 00 00 00 00 02 02 00 00 00 00 01 88 47 00 01 41 40",
+		      NULL, NULL, NULL, 0, 0);
+	EXPECT(n, DG_FWD_L2_TRUNCATED);           /* nothing after the stack */
+	EXPECT(n - 1, DG_FWD_MPLS_TOO_DEEP);      /* the label cut */
+	n = vec_build(f, sizeof(f), "02 00 00 00 00 02 02 00 00 00 00 01 88 47 00 01 41 40 "
+		      "00 00 00 00 ; pseudowire control word", VEC_IP4, VEC_UDP, VEC_DNS_A, 0,
+		      VEC_FIX_ALL);
+	EXPECT(n, DG_FWD_NOT_IP);
+}
+
 DG_TEST_MAIN("wire_l2l4",
+	DG_TEST(test_wire_soft_defects_read_on),
+	DG_TEST(test_wire_pppoe_session),
+	DG_TEST(test_wire_mpls_stack),
 	DG_TEST(test_wire_src_key),
 	DG_TEST(test_wire_ip4_udp_dns_ok),
 	DG_TEST(test_wire_boundary_last_byte_one_past),

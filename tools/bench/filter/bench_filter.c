@@ -10,12 +10,19 @@
  * (../shared/data/names, the ones the set does not match) and synthetic names.
  * rte_hash gets its 64-byte keys ready-made; to give the same answer as the filter
  * (a name or any parent) it must look up every suffix of the query.
+ *
+ * Delta layer, on each synthetic set: the time to publish one more change (seed the name
+ * from the base, change it, rebuild the whole delta) with deltas of 1 to 10k names, and
+ * the miss path (synthetic misses) of the one-layer bulk lookup against the two-layer
+ * one with no delta, an empty delta and a delta of 1k names.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <x86intrin.h>
 
 #include <rte_eal.h>
 #include <rte_hash.h>
@@ -217,6 +224,7 @@ build_set(const struct nameset *s, uint32_t n, struct built *out, const char *ta
 		dg_filter_builder_free(b);
 	}
 	dg_filter_info(out->f, &out->in);
+	dg_filter_bloom_fp(out->f, &out->in);
 
 	snprintf(name, sizeof(name), "bench_%s", tag);
 	struct rte_hash_parameters p = {
@@ -468,6 +476,165 @@ print_rates(const char *set, const char *kind, const struct rates *r, uint32_t c
 	       r->verdicts ? 0.0 : r->fp * 100, r->verdicts ? "-" : "%", cnt);
 }
 
+/* ---- delta layer ---- */
+
+/* One runtime change as the control plane makes it: seed from the base, then change. */
+static void
+delta_change(struct dg_filter_builder *db, const struct dg_filter *base,
+	     const struct dg_name *n, int del)
+{
+	struct dg_entry_meta m = { .identifier = "RUNTIME", .action = DG_ACTION_NXDOMAIN,
+				   .mode = DG_MATCH_SUBTREE, .end_day = UINT32_MAX };
+
+	if (dg_filter_builder_has(db, n) == 0 && dg_filter_builder_copy(db, base, n) < 0)
+		abort();
+	if (del) {
+		dg_filter_builder_del(db, n, DG_MATCH_SUBTREE, NULL);
+		if (dg_filter_builder_tombstone(db, n) != 0)
+			abort();
+	} else if (dg_filter_builder_add(db, n, &m) < 0) {
+		abort();
+	}
+}
+
+/* A delta of @p size changes: half deletes of listed names, half adds of new ones. */
+static struct dg_filter_builder *
+delta_make(const struct dg_filter *base, const struct nameset *listed, uint32_t nlisted,
+	   const struct nameset *extra, uint32_t size)
+{
+	struct dg_filter_builder *db;
+	struct dg_name n;
+
+	if (dg_filter_builder_create(&db, 0) != 0)
+		abort();
+	for (uint32_t i = 0; i < size; i++) {
+		if (i % 2)
+			ns_get(listed, (uint32_t)(dg_bench_rnd() % nlisted), &n);
+		else
+			ns_get(extra, i % extra->n, &n);
+		delta_change(db, base, &n, i % 2);
+	}
+	return db;
+}
+
+/* TSC ticks per nanosecond, for cycle figures. */
+static double
+tsc_ghz(void)
+{
+	double t0 = dg_bench_now();
+	uint64_t c0 = __rdtsc();
+
+	while (dg_bench_now() - t0 < 0.05)
+		;
+	return (double)(__rdtsc() - c0) / ((dg_bench_now() - t0) * 1e9);
+}
+
+/* ns per name of bulk lookups over @p q: one layer (delta == base), or two. */
+static double
+delta_rate(const struct dg_filter *base, const struct dg_filter *delta, int layered,
+	   const struct queries *q, uint64_t *verdicts)
+{
+	static struct dg_match out[BURST];
+	static struct dg_name nb[BURST];
+	const struct dg_name *np[BURST];
+	double best = 1e9;
+
+	for (unsigned int j = 0; j < BURST; j++)
+		np[j] = &nb[j];
+	for (int round = 0; round < ROUNDS; round++)
+		for (uint32_t lo = 0; lo < q->w.n; lo += CHUNK) {
+			uint32_t hi = q->w.n - lo < CHUNK ? q->w.n : lo + CHUNK;
+			double t0 = dg_bench_now();
+			uint64_t v = 0;
+
+			for (uint32_t i = lo; i < hi; i += BURST) {
+				unsigned int n = hi - i < BURST ? hi - i : BURST;
+
+				for (unsigned int j = 0; j < n; j++)
+					q_parse(q, i + j, &nb[j]);
+				v += layered ? dg_filter_lookup_bulk2(base, delta, np, n, 20000, out) :
+					       dg_filter_lookup_bulk(base, np, n, 20000, out);
+			}
+			t0 = (dg_bench_now() - t0) * 1e9 / (hi - lo);
+			best = t0 < best ? t0 : best;
+			if (round == 0 && lo == 0)
+				*verdicts = v;
+		}
+	return best;
+}
+
+static void
+delta_bench(const char *set, const struct built *bt, const struct nameset *listed,
+	    uint32_t nlisted, const struct nameset *extra, const struct queries *miss)
+{
+	static const uint32_t sizes[] = { 1, 100, 300, 1000, 10000 };
+	const double ghz = tsc_ghz();
+	const uint64_t keep = dg_bench_rng; /* the next sets' queries stay as they were */
+	struct dg_filter_builder *db;
+	struct dg_filter *empty, *d1k = NULL;
+	uint64_t v[5];
+	double ns[5];
+
+	printf("\n%s: publishing one change (seed from the base, change, rebuild the delta), "
+	       "microseconds, best and median of 21\n", set);
+	printf("%-14s %10s %10s %10s %12s\n", "delta names", "best", "median", "build", "delta B");
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		double t[21], tb = 1e9;
+		struct dg_filter *d = NULL;
+		struct dg_filter_info in;
+		struct dg_name n;
+
+		db = delta_make(bt->f, listed, nlisted, extra, sizes[k]);
+		for (int r = 0; r < 21; r++) {
+			double t0 = dg_bench_now(), t1, t2;
+
+			ns_get(extra, (uint32_t)(sizes[k] + r) % extra->n, &n);
+			delta_change(db, bt->f, &n, r % 2);
+			dg_filter_free(d);
+			t1 = dg_bench_now();
+			if (dg_filter_build(db, &d) != 0)
+				abort();
+			t2 = dg_bench_now();
+			t[r] = (t2 - t0) * 1e6;
+			tb = (t2 - t1) * 1e6 < tb ? (t2 - t1) * 1e6 : tb;
+		}
+		for (int i = 1; i < 21; i++)
+			for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
+				double x = t[j];
+
+				t[j] = t[j - 1];
+				t[j - 1] = x;
+			}
+		dg_filter_info(d, &in);
+		printf("%-14llu %10.1f %10.1f %10.1f %12llu\n",
+		       (unsigned long long)(in.entries + in.tombstones), t[0], t[10], tb,
+		       (unsigned long long)in.total_bytes);
+		if (sizes[k] == 1000)
+			d1k = d;
+		else
+			dg_filter_free(d);
+		dg_filter_builder_free(db);
+	}
+	if (dg_filter_builder_create(&db, 0) != 0 || dg_filter_build(db, &empty) != 0)
+		abort();
+	dg_filter_builder_free(db);
+	ns[0] = delta_rate(bt->f, NULL, 0, miss, &v[0]);
+	ns[1] = delta_rate(bt->f, NULL, 1, miss, &v[1]);
+	ns[2] = delta_rate(bt->f, empty, 1, miss, &v[2]);
+	ns[3] = delta_rate(bt->f, d1k, 1, miss, &v[3]);
+	ns[4] = delta_rate(bt->f, NULL, 0, miss, &v[4]);
+	printf("\n%s: miss path, bulk, ns per name (TSC cycles at %.2f GHz)\n", set, ghz);
+	static const char *const what[5] = { "lookup_bulk", "bulk2, delta NULL",
+		"bulk2, empty delta", "bulk2, 1k delta", "lookup_bulk again" };
+
+	for (int i = 0; i < 5; i++)
+		printf("%-20s %8.2f ns %8.1f cycles  %llu verdicts in the first chunk\n", what[i],
+		       ns[i], ns[i] * ghz, (unsigned long long)v[i]);
+	dg_filter_free(empty);
+	dg_filter_free(d1k);
+	dg_bench_rng = keep;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -475,7 +642,7 @@ main(int argc, char **argv)
 			"--log-level=error", NULL };
 	const char *data = "../shared/data";
 	unsigned int quick = 0, qcnt = 1u << 18;
-	struct nameset real = { 0 }, names = { 0 }, synth = { 0 }, miss = { 0 };
+	struct nameset real = { 0 }, names = { 0 }, synth = { 0 }, miss = { 0 }, extra = { 0 };
 	static const struct { const char *tag; uint32_t n; int real; } sets[] = {
 		{ "synthetic-1k", 1000, 0 }, { "real-100k", 100000, 1 },
 		{ "synthetic-1M", 1000000, 0 }, { "synthetic-10M", 10000000, 0 },
@@ -508,6 +675,12 @@ main(int argc, char **argv)
 	gen_synth(&synth, quick ? 1000000 : 10000000);
 	dg_bench_rng ^= 0x5555; /* a different stream for the miss names */
 	gen_synth(&miss, qcnt);
+	/* names the deltas add, from a stream of their own: the queries stay as they were */
+	uint64_t keep = dg_bench_rng;
+
+	dg_bench_rng ^= 0x3333;
+	gen_synth(&extra, 20000);
+	dg_bench_rng = keep;
 	idx = malloc(sizeof(*idx) * qcnt);
 
 	double load[3] = { 0 };
@@ -543,6 +716,8 @@ main(int argc, char **argv)
 			q_make(&q, &lim, idx, qcnt);
 			measure(&bt[s], &q, &rt[s][k]);
 			nq[s][k] = qcnt;
+			if (k == 2 && !sets[s].real)
+				delta_bench(sets[s].tag, &bt[s], &synth, sets[s].n, &extra, &q);
 			q_free(&q);
 		}
 		rte_hash_free(bt[s].h);
@@ -574,6 +749,7 @@ main(int argc, char **argv)
 	ns_free(&names);
 	ns_free(&synth);
 	ns_free(&miss);
+	ns_free(&extra);
 	free(idx);
 	rte_eal_cleanup();
 	return 0;

@@ -20,7 +20,9 @@ enum { NAMES = 1024, SLOTS = 1024 };
 
 struct src_name {
 	uint8_t len;
+	uint16_t msg_len;
 	uint8_t wire[DG_HITLOG_QNAME_MAX];
+	uint8_t msg[DG_HIT_MSG_MAX];
 };
 
 static double
@@ -51,26 +53,48 @@ make_names(struct src_name *n)
 		}
 		n[i].wire[off++] = 0;
 		n[i].len = (uint8_t)off;
+		/* header, question (type A, class IN), OPT: a typical query message */
+		memset(n[i].msg, 0, sizeof(n[i].msg));
+		n[i].msg[2] = 0x01;
+		n[i].msg[5] = 1;
+		n[i].msg[11] = 1;
+		memcpy(n[i].msg + DG_HIT_QNAME_OFF, n[i].wire, (size_t)off);
+		off += DG_HIT_QNAME_OFF;
+		memcpy(n[i].msg + off, "\x00\x01\x00\x01\x00\x00\x29\x04\xd0\x00\x00\x00\x00"
+		       "\x00\x00", 15);
+		n[i].msg_len = (uint16_t)(off + 15);
 	}
 }
 
-/* What the worker does per filtered query (the fields come from the parsed packet). */
+static const struct dg_entry_meta meta = { .identifier = "IIJ-20240416-0001",
+					    .category = "backdoor" };
+
+/*
+ * What the worker does per filtered query (the fields come from the parsed packet): the
+ * query message (header, question, an 11-byte OPT) is copied from the frame, here from
+ * the prepared @p n.
+ */
 static inline void
 fill(struct dg_hit_record *r, const struct src_name *n, uint64_t tsc, uint32_t i)
 {
 	r->tsc = tsc;
-	r->identifier = "IIJ-20240416-0001";
-	r->category = "backdoor";
+	r->meta = &meta;
 	r->qtype = (i & 3) ? 1 : 28;
 	r->src_port = (uint16_t)(1024 + i);
+	r->dst_port = 53;
 	r->family = (i & 7) ? 4 : 6;
 	r->action = DG_ACTION_SINKHOLE;
 	r->port = 0;
 	r->qname_len = n->len;
+	r->msg_len = n->msg_len;
+	r->vlan_n = 1;
 	memset(r->src_addr, 0, sizeof(r->src_addr));
 	memcpy(r->src_addr, "\xc6\x12", 2);
 	memcpy(r->src_addr + 2, &i, 2);
-	memcpy(r->qname, n->wire, n->len);
+	memset(r->dst_addr, 0, sizeof(r->dst_addr));
+	memcpy(r->dst_addr, "\xc6\x12\x00\x35", 4);
+	memcpy(r->vlan, "\x81\x00\x00\x64", 4);
+	memcpy(r->msg, n->msg, n->msg_len);
 }
 
 int
@@ -96,7 +120,7 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		fill(&slots[i & (SLOTS - 1)], &names[i & (NAMES - 1)], (uint64_t)i * 1000,
 		     (uint32_t)i);
-		sink += slots[(i + 7) & (SLOTS - 1)].qname[0];
+		sink += slots[(i + 7) & (SLOTS - 1)].msg[DG_HIT_QNAME_OFF];
 	}
 	t_fill = now_ns() - t0;
 

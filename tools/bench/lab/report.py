@@ -21,6 +21,8 @@ def num(x):
 
 
 def size_name(c):
+    if c.startswith("before-"):
+        return "previous build (DG_BEFORE), " + size_name(c[len("before-"):]).split(", ")[1]
     if c in ("testpmd", "off"):
         return {"testpmd": "testpmd io-fwd", "off": "dnsgate, inspect = no"}[c]
     n = int(c)
@@ -113,6 +115,23 @@ def main():
                   f"{fmt(row['busy_cycles_per_frame'], 1)} | {fmt(row['own_cycles_per_frame'], 1)} | "
                   f"{pct(row['answered_share'])} | "
                   f"{fmt(row['max_rss_mb'], 0)} |")
+    # dnsgate's own cycles a frame against io-forward's whole per-frame cycles, same mix,
+    # same run (issue 20: own code <= 0.6x on the benign mix, an answered frame <= 2x).
+    row_of = lambda mix, c: next((r for r in table if r["mix"] == mix and r["config"] == c), None)
+    own = []
+    for c in configs:
+        if not c.isdigit():
+            continue
+        for mix, what, target in (("benign", "a benign frame", 0.6),
+                                  ("b100", "an answered frame", 2.0)):
+            r, t = row_of(mix, c), row_of(mix, "testpmd")
+            if r and t and r["own_cycles_per_frame"] and t["busy_cycles_per_frame"]:
+                x = r["own_cycles_per_frame"] / t["busy_cycles_per_frame"]
+                own.append(f"- {size_name(c)}: own code {what} {r['own_cycles_per_frame']:.1f} "
+                           f"cycles = {x:.2f}x io-forward's {t['busy_cycles_per_frame']:.1f} "
+                           f"(target <= {target}x: {'met' if x <= target else 'not met'})")
+    if own:
+        md += ["", "Own code against io-forward's per-frame cycles:", ""] + own
     if swap:
         md += ["", f"Swap under load ({os.path.basename(swap['list'])}, benign mix, "
                f"{swap['seconds']} s, a reload every {swap['pause_s']} s after the previous one ends): "

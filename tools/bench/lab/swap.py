@@ -111,7 +111,7 @@ socket = {sock}
         log.close()
     text = open(os.path.join(o.work, "swap.log")).read()
     m = re.search(r"^total rx (\d+) tx (\d+) dropped (\d+)", text, re.M)
-    v = re.search(r"^verdicts:.* drop (\d+)", text, re.M)
+    v = re.search(r"^verdict\.drop (\d+)$", text, re.M)
     if not m:
         raise SystemExit("swap.py: no summary from dnsgate:\n" + text[-2000:])
     rx, tx, txdrop = (int(x) for x in m.groups())
