@@ -311,11 +311,10 @@ dg_pkt_parse_buf(const uint8_t *frame, size_t len, size_t readable,
 {
 	enum dg_fwd_reason r = DG_FWD_NONE;
 
-	if (!dg_wire_parse_l2l4_fast(frame, len, cfg, hints, out)) {
+	if (!dg_wire_parse_l2l4_fast(frame, len, cfg, hints, out))
 		r = dg_wire_parse_l2l4(frame, len, cfg, hints, out);
-		if (out->blk == DG_PKT_BLK_FORWARD)
-			return r;
-	}
+	if (out->blk == DG_PKT_BLK_FORWARD) /* the fast path forwards only to other ports */
+		return r != DG_FWD_NONE ? r : DG_FWD_NOT_DNS_PORT;
 	return dns_parse(frame, readable > len ? readable : len, true, r, out);
 }
 

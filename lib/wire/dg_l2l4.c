@@ -493,11 +493,13 @@ dg_wire_parse_l2l4(const uint8_t *restrict frame, size_t len, const struct dg_pk
 }
 
 /*
- * The shape of nearly every query: Ethernet with at most one 802.1Q tag, IPv4 without
- * options or IPv6 without extension headers, UDP to the DNS port, checksums vouched for
- * by @p hints. Accepted here with a few loads and one branch per check; for anything
- * else, and for anything the full parser would reject, false: the caller runs the full
- * parser, which alone gives reasons. On true, @p out is what dg_wire_parse_l2l4() sets.
+ * The shape of nearly every frame: Ethernet with at most one 802.1Q tag, IPv4 without
+ * options or IPv6 without extension headers, UDP or TCP, checksums vouched for by
+ * @p hints. Decided here with a few loads and one branch per check: UDP to the DNS port
+ * (out->blk DG_PKT_BLK_ANSWER), or UDP or TCP to another port (DG_PKT_BLK_FORWARD, the
+ * full parser's DG_FWD_NOT_DNS_PORT: most of a link's traffic). For anything else, and
+ * for anything the full parser would reject, false: the caller runs the full parser,
+ * which alone gives reasons. On true, @p out is what dg_wire_parse_l2l4() sets.
  */
 bool
 dg_wire_parse_l2l4_fast(const uint8_t *restrict frame, size_t len,
@@ -508,6 +510,7 @@ dg_wire_parse_l2l4_fast(const uint8_t *restrict frame, size_t len,
 	unsigned int off = ETH_HLEN, l4, ulen, udplen;
 	const uint8_t *h;
 	uint16_t type, sport, dport;
+	uint8_t proto;
 
 	if ((hints & both) != both || cfg->dst_filter != NULL || len > UINT16_MAX ||
 	    len < ETH_HLEN + VLAN_TAG_LEN + IP6_HLEN || ((frame[ETH_SRC] | frame[ETH_DST]) & 0x01))
@@ -524,49 +527,56 @@ dg_wire_parse_l2l4_fast(const uint8_t *restrict frame, size_t len,
 		unsigned int tot = dg_wire_get_u16(h + IP4_TOTLEN);
 
 		if (h[IP4_VIHL] != 0x45 || tot < IP4_HLEN + UDP_HLEN || tot > len - off ||
-		    (dg_wire_get_u16(h + IP4_FRAG) & (IP4_FRAG_MF | IP4_FRAG_OFFSET)) ||
-		    h[IP4_PROTO] != PROTO_UDP || ip4_bad_addr(h + IP4_SRC) ||
-		    ip4_bad_addr(h + IP4_DST))
+		    (dg_wire_get_u16(h + IP4_FRAG) & (IP4_FRAG_MF | IP4_FRAG_OFFSET)))
 			return false;
-		set_l3(out, h, 4, tot);
+		proto = h[IP4_PROTO];
 		l4 = off + IP4_HLEN;
 		ulen = tot - IP4_HLEN;
 	} else if (type == ETHERTYPE_IPV6) {
-		unsigned int plen = dg_wire_get_u16(h + IP6_PLEN);
-
 		/* len >= the minimum above covers the 40-byte header after one tag */
-		if ((h[0] >> 4) != 6 || plen < UDP_HLEN || plen > len - off - IP6_HLEN ||
-		    h[IP6_NEXT] != PROTO_UDP || ip6_bad_addr(h + IP6_SRC) ||
-		    ip6_bad_addr(h + IP6_DST))
+		if ((h[0] >> 4) != 6)
 			return false;
-		set_l3(out, h, 6, IP6_HLEN + plen);
+		ulen = dg_wire_get_u16(h + IP6_PLEN);
+		if (ulen < UDP_HLEN || ulen > len - off - IP6_HLEN)
+			return false;
+		proto = h[IP6_NEXT];
 		l4 = off + IP6_HLEN;
-		ulen = plen;
-		/* RFC 8200 8.1: a zero UDP checksum is an error over IPv6, left to the full path */
-		if (frame[l4 + UDP_CSUM] == 0 && frame[l4 + UDP_CSUM + 1] == 0)
-			return false;
 	} else {
 		return false;
 	}
 	sport = dg_wire_get_u16(frame + l4);
 	dport = dg_wire_get_u16(frame + l4 + 2);
-	udplen = dg_wire_get_u16(frame + l4 + UDP_LEN);
-	if (dport != cfg->dns_port || sport == 0 || sport < cfg->min_src_port ||
-	    udplen < UDP_HLEN || udplen > ulen)
-		return false;
+	if (proto == PROTO_UDP && dport == cfg->dns_port) {
+		/* a query: what a resolver would drop or we would refuse is the full path's */
+		if (type == ETHERTYPE_IPV4 ? ip4_bad_addr(h + IP4_SRC) || ip4_bad_addr(h + IP4_DST) :
+		    ip6_bad_addr(h + IP6_SRC) || ip6_bad_addr(h + IP6_DST) ||
+		    /* RFC 8200 8.1: a zero UDP checksum is an error over IPv6 */
+		    (frame[l4 + UDP_CSUM] == 0 && frame[l4 + UDP_CSUM + 1] == 0))
+			return false;
+		udplen = dg_wire_get_u16(frame + l4 + UDP_LEN);
+		if (sport == 0 || sport < cfg->min_src_port || udplen < UDP_HLEN || udplen > ulen)
+			return false;
+		out->blk = DG_PKT_BLK_ANSWER;
+		out->dns_off = (uint16_t)(l4 + UDP_HLEN);
+		out->dns_len = (uint16_t)(udplen - UDP_HLEN);
+	} else if ((proto == PROTO_UDP || proto == PROTO_TCP) && dport != cfg->dns_port) {
+		/* not to a resolver: forwarded, whatever its addresses or lengths */
+		out->blk = DG_PKT_BLK_FORWARD;
+	} else {
+		return false; /* TCP to the DNS port (the stream tracker's), or not UDP/TCP */
+	}
+	set_l3(out, h, type == ETHERTYPE_IPV4 ? 4 : 6,
+	       type == ETHERTYPE_IPV4 ? IP4_HLEN + ulen : IP6_HLEN + ulen);
 	out->vlan_n = (uint8_t)(off != ETH_HLEN);
-	out->blk = DG_PKT_BLK_ANSWER;
 	out->blk_reason = 0;
 	out->encap = DG_PKT_ENCAP_NONE;
 	out->transport = DG_PKT_UDP;
 	out->encap_off = 0;
 	out->l3_off = (uint16_t)off;
 	out->l4_off = (uint16_t)l4;
-	out->l4_proto = PROTO_UDP;
+	out->l4_proto = proto;
 	out->src_port = sport;
 	out->dst_port = dport;
-	out->dns_off = (uint16_t)(l4 + UDP_HLEN);
-	out->dns_len = (uint16_t)(udplen - UDP_HLEN);
 	return true;
 }
 

@@ -312,13 +312,16 @@ enum dg_fwd_reason dg_wire_parse_l2l4(const uint8_t *frame, size_t len,
 				      struct dg_pkt *out);
 
 /**
- * dg_wire_parse_l2l4() for the common shape only (Ethernet with at most one 802.1Q tag,
- * IPv4 without options or IPv6 without extension headers, UDP to the DNS port), and
- * only with both checksum hints set: fewer loads and branches for the miss path.
+ * dg_wire_parse_l2l4() for the common shapes only (Ethernet with at most one 802.1Q tag,
+ * IPv4 without options or IPv6 without extension headers, UDP or TCP), and only with
+ * both checksum hints set: fewer loads and branches for the miss path and for traffic
+ * that is not DNS.
  *
- * @return true with @p out filled exactly as dg_wire_parse_l2l4() would fill it for a
- *   frame it accepts; false for any other frame, or one it would forward, with @p out
- *   partly written: then call dg_wire_parse_l2l4(), which gives the reason.
+ * @return true with @p out filled exactly as dg_wire_parse_l2l4() would fill it, for a
+ *   frame whose verdict is known here: out->blk DG_PKT_BLK_ANSWER for UDP to the DNS port
+ *   (dg_wire_parse_l2l4() returns DG_FWD_NONE), DG_PKT_BLK_FORWARD for UDP or TCP to
+ *   another port (it returns DG_FWD_NOT_DNS_PORT); false for any other frame, with
+ *   @p out partly written: then call dg_wire_parse_l2l4(), which gives the reason.
  */
 bool dg_wire_parse_l2l4_fast(const uint8_t *frame, size_t len, const struct dg_pkt_cfg *cfg,
 			     unsigned int hints, struct dg_pkt *out);

@@ -278,7 +278,10 @@ if want carrier; then
 		"mean frame $clen bytes"
 	for r in $(seq 1 "$rounds"); do
 		run_testpmd "$r" carrier
-		for n in $carrier_sizes; do run_dnsgate "$r" carrier "$n"; done
+		for n in $carrier_sizes; do
+			run_dnsgate "$r" carrier "$n"
+			[ -n "${DG_BEFORE:-}" ] && run_dnsgate "$r" carrier "$n" "$DG_BEFORE" "before-$n"
+		done
 	done
 	ratios carrier testpmd "$clen" | tee "$out/carrier.txt"
 fi

@@ -18,8 +18,9 @@ static unsigned int fast_taken; /* frames the fast path accepted, over the whole
 
 /*
  * Every frame of every test also goes through dg_wire_parse_l2l4_fast() with both
- * checksum hints: when it accepts a frame, the full parser with the same hints must
- * accept it too and fill the same fields.
+ * checksum hints: when it decides a frame, the full parser with the same hints must
+ * decide it the same way (DG_FWD_NONE for a query, DG_FWD_NOT_DNS_PORT for a forward)
+ * and fill the same fields.
  */
 static void
 check_fast(const uint8_t *copy, size_t len, const struct dg_pkt_cfg *cfg)
@@ -32,13 +33,14 @@ check_fast(const uint8_t *copy, size_t len, const struct dg_pkt_cfg *cfg)
 	if (!dg_wire_parse_l2l4_fast(copy, len, cfg, both, &a))
 		return;
 	fast_taken++;
-	CU_ASSERT_EQUAL_FATAL(dg_wire_parse_l2l4(copy, len, cfg, both, &b), DG_FWD_NONE);
+	CU_ASSERT_EQUAL_FATAL(dg_wire_parse_l2l4(copy, len, cfg, both, &b),
+			      a.blk == DG_PKT_BLK_FORWARD ? DG_FWD_NOT_DNS_PORT : DG_FWD_NONE);
 	CU_ASSERT(a.l3_off == b.l3_off && a.l4_off == b.l4_off && a.ip_len == b.ip_len);
 	CU_ASSERT(a.dns_off == b.dns_off && a.dns_len == b.dns_len && a.vlan_n == b.vlan_n);
 	CU_ASSERT(a.ip_ver == b.ip_ver && a.l4_proto == b.l4_proto && a.addr_len == b.addr_len);
 	CU_ASSERT(a.src_addr == b.src_addr && a.dst_addr == b.dst_addr);
 	CU_ASSERT(a.src_port == b.src_port && a.dst_port == b.dst_port);
-	CU_ASSERT(a.blk == b.blk && a.blk == DG_PKT_BLK_ANSWER && a.encap == b.encap);
+	CU_ASSERT(a.blk == b.blk && a.blk_reason == b.blk_reason && a.encap == b.encap);
 	CU_ASSERT(a.transport == b.transport && a.encap_off == b.encap_off);
 }
 
@@ -583,6 +585,50 @@ test_wire_fast_path_shapes(void)
 	CU_ASSERT(fast_taken > 0);
 }
 
+/*
+ * Traffic that is not DNS (UDP or TCP to another port) is decided on the fast path too,
+ * as the full parser decides it: forwarded, whatever its addresses; TCP to port 53 and a
+ * frame one byte short of its IP length go to the full parser.
+ */
+static void
+test_wire_fast_path_not_dns(void)
+{
+	const unsigned int both = DG_PKT_HINT_IP4_CSUM_GOOD | DG_PKT_HINT_L4_CSUM_GOOD;
+	const struct dg_pkt_cfg cfg = DG_PKT_CFG_DEFAULT;
+	struct dg_pkt p;
+	size_t n = vec_build(f, sizeof(f), VEC_ETH4,
+			     "45 00 0000 1234 0000 40 06 0000 c6120001 c6120035 ; TCP\n",
+			     "9c 40 01 bb 00000001 00000000 80 10 ffff 0000 0000 ; ACK to 443\n"
+			     "01 01 08 0a 00000001 00000000 ; NOP NOP timestamps\n",
+			     NULL, 0, VEC_FIX_IPLEN | VEC_FIX_IPCSUM);
+
+	memset(&p, 0, sizeof(p));
+	CU_ASSERT_TRUE_FATAL(dg_wire_parse_l2l4_fast(f, n + 6, &cfg, both, &p)); /* padded */
+	CU_ASSERT_EQUAL(p.blk, DG_PKT_BLK_FORWARD);
+	CU_ASSERT_EQUAL(p.l4_proto, 6);
+	CU_ASSERT_EQUAL(p.dst_port, 443);
+	CU_ASSERT_EQUAL(p.l4_off, 34);
+	CU_ASSERT_EQUAL(parse_cfg(f, n + 6, &cfg), DG_FWD_NOT_DNS_PORT);
+	f[14 + 12] = 0; /* source 0.198.0.1: a query from it would be dropped, this goes on */
+	CU_ASSERT_TRUE(dg_wire_parse_l2l4_fast(f, n + 6, &cfg, both, &p));
+	CU_ASSERT_EQUAL(parse_cfg(f, n + 6, &cfg), DG_FWD_NOT_DNS_PORT);
+	f[14 + 12] = 0xc6;
+	/* the last byte of the IP packet inside the frame, and one past it */
+	CU_ASSERT_TRUE(dg_wire_parse_l2l4_fast(f, n, &cfg, both, &p));
+	CU_ASSERT_FALSE(dg_wire_parse_l2l4_fast(f, n - 1, &cfg, both, &p));
+	CU_ASSERT_EQUAL(parse_cfg(f, n - 1, &cfg), DG_FWD_IP4_BAD_LENGTH);
+	f[14 + 20 + 2] = 0; /* TCP to the DNS port: the stream tracker's */
+	f[14 + 20 + 3] = 53;
+	CU_ASSERT_FALSE(dg_wire_parse_l2l4_fast(f, n, &cfg, both, &p));
+	CU_ASSERT_EQUAL(parse_cfg(f, n, &cfg), DG_FWD_TCP_DNS);
+	/* UDP over IPv6 to 443 with a zero checksum: not DNS, forwarded as the full parser */
+	n = vec_build(f, sizeof(f), VEC_ETH6, VEC_IP6, "9c 40 01 bb 0000 0000 ; to 443\n",
+		      "00 00 00 00 00 00 00 00", 0, VEC_FIX_IPLEN | VEC_FIX_UDPLEN);
+	CU_ASSERT_TRUE(dg_wire_parse_l2l4_fast(f, n, &cfg, both, &p));
+	CU_ASSERT_EQUAL(p.blk, DG_PKT_BLK_FORWARD);
+	CU_ASSERT_EQUAL(parse_cfg(f, n, &cfg), DG_FWD_NOT_DNS_PORT);
+}
+
 /* Defects a resolver still receives the query through: recorded, and the parse goes on. */
 static void
 test_wire_soft_defects_read_on(void)
@@ -687,4 +733,5 @@ DG_TEST_MAIN("wire_l2l4",
 	DG_TEST(test_wire_tcp_port_53),
 	DG_TEST(test_wire_not_ip_not_udp_not_dns),
 	DG_TEST(test_wire_dst_filter),
+	DG_TEST(test_wire_fast_path_not_dns),
 	DG_TEST(test_wire_fast_path_shapes)) /* last: counts the fast paths of all above */
