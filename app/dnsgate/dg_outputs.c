@@ -112,8 +112,9 @@ make_ring(const struct dg_app *app, unsigned int w, const char *what, char *err,
 	struct rte_ring *r;
 
 	snprintf(name, sizeof(name), "dg_%s_%u", what, w);
-	r = rte_ring_create_elem(name, sizeof(struct dg_hit_record),
-				 rte_align32pow2(app->cfg.log_ring),
+	/* room for log_ring whole records; most take a third of that (dg_hit_cells()) */
+	r = rte_ring_create_elem(name, DG_HIT_CELL,
+				 rte_align32pow2(app->cfg.log_ring) * DG_HIT_CELLS_MAX,
 				 (int)rte_lcore_to_socket_id(app->workers[w]->lcore),
 				 RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	if (r == NULL)

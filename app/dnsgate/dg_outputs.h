@@ -42,7 +42,7 @@ struct dg_outputs {
 	bool w_stop, w_reopen;            /**< asked of the thread (atomic) */
 	pthread_mutex_t w_mu;             /**< guards log_st */
 	struct dg_hitlog_stats log_st;    /**< the writer's counters, as last published */
-	uint32_t w_pos[DG_MAX_WORKERS];   /**< records taken from each ring (its consumer index) */
+	uint32_t w_pos[DG_MAX_WORKERS];   /**< cells taken from each ring (its consumer index) */
 	uint32_t w_done[DG_MAX_WORKERS];  /**< ... and written: published for log_passed (atomic) */
 	int64_t last_flush_ns;
 	struct dg_hitlog_stats log_final; /**< counters when closed, for the summary */

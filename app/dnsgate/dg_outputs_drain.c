@@ -64,12 +64,38 @@ publish_stats(struct dg_outputs *o)
 	pthread_mutex_unlock(&o->w_mu);
 }
 
+/*
+ * Up to @p max records from ring @p r into @p rec; *@p cells: the ring elements they took.
+ * A record's first cell tells how many follow (dg_hit_cells()); the worker enqueued them
+ * all at once, so they are there.
+ */
+static unsigned int
+dequeue_records(struct rte_ring *r, struct dg_hit_record *rec, unsigned int max,
+		uint32_t *cells)
+{
+	unsigned int n = 0;
+
+	*cells = 0;
+	while (n < max && rte_ring_sc_dequeue_bulk_elem(r, &rec[n], DG_HIT_CELL, 1, NULL) == 1) {
+		unsigned int c = dg_hit_cells(&rec[n]);
+
+		*cells += 1;
+		if (c > 1 && rte_ring_sc_dequeue_bulk_elem(r, (uint8_t *)&rec[n] + DG_HIT_CELL,
+							   DG_HIT_CELL, c - 1, NULL) != c - 1)
+			break; /* not with an all-or-nothing producer */
+		*cells += c - 1;
+		n++;
+	}
+	return n;
+}
+
 /* Every record queued so far, written; @return how many. Only one drainer at a time. */
 static unsigned int
 drain_rings(struct dg_outputs *o)
 {
 	static struct dg_hit_record rec[DRAIN_BATCH];
 	unsigned int total = 0;
+	uint32_t cells;
 
 	for (unsigned int w = 0; w < o->app->n_workers; w++) {
 		struct rte_ring *r = o->app->workers[w]->hits;
@@ -79,7 +105,7 @@ drain_rings(struct dg_outputs *o)
 		if (r == NULL)
 			continue;
 		do {
-			n = rte_ring_dequeue_burst_elem(r, rec, sizeof(rec[0]), DRAIN_BATCH, NULL);
+			n = dequeue_records(r, rec, DRAIN_BATCH, &cells);
 			/* failures are in the writer's counters */
 			for (unsigned int i = 0; i < n; i++) {
 				if (o->tap != NULL && !(rec[i].flags & DG_HIT_F_ENCDNS) &&
@@ -89,13 +115,12 @@ drain_rings(struct dg_outputs *o)
 					dg_hitlog_write(o->log, &rec[i], &o->clock);
 			}
 			/* Written (or buffered): what pointed into a retired snapshot is used up. */
-			o->w_pos[w] += n;
+			o->w_pos[w] += cells; /* ring positions count cells */
 			__atomic_store_n(&o->w_done[w], o->w_pos[w], __ATOMIC_RELEASE);
 			total += n;
 		} while (n == DRAIN_BATCH);
 		while (s != NULL &&
-		       (n = rte_ring_dequeue_burst_elem(s, rec, sizeof(rec[0]), DRAIN_BATCH,
-							NULL)) > 0) {
+		       (n = dequeue_records(s, rec, DRAIN_BATCH, &cells)) > 0) {
 			for (unsigned int i = 0; i < n; i++)
 				dg_dnstap_write_hit(o->tap, &rec[i], &o->clock, NULL, 0);
 			total += n;

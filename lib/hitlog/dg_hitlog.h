@@ -95,6 +95,7 @@ const char *dg_hit_trigger_name(enum dg_hit_trigger t);
  * One filtered query or response (or a sampled benign query), filled by a worker. Fixed
  * size (ten cache lines; a worker writes the first two, as much of msg as the query has,
  * and match only for a trigger other than the question), no pointer into packet memory.
+ * On a worker's ring a record takes only the cache lines it uses (dg_hit_cells()).
  */
 struct dg_hit_record {
 	uint64_t tsc;             /**< worker TSC at the decision */
@@ -119,12 +120,12 @@ struct dg_hit_record {
 	uint8_t qname_len;        /**< wire length of the name as asked (1..255), at
 				   *   msg + DG_HIT_QNAME_OFF */
 	uint8_t vlan_n;           /**< VLAN tags in vlan (0..DG_HIT_VLAN_MAX) */
+	uint8_t trigger;          /**< enum dg_hit_trigger */
 	uint8_t src_addr[16];     /**< client address, network order; IPv4 in the first 4 */
 	uint8_t dst_addr[16];     /**< resolver address, likewise */
 	uint8_t vlan[DG_HIT_VLAN_MAX][4]; /**< TPID and TCI of each tag, as on the wire */
 	uint8_t msg[DG_HIT_MSG_MAX]; /**< the query's DNS message as received (a response
 				      *   hit: the response's) */
-	uint8_t trigger;          /**< enum dg_hit_trigger */
 	/** The matched value for triggers other than qname: a wire name (lowercase,
 	 * uncompressed), or for an address trigger the prefix length in bits then the
 	 * address (4 bytes, or 16 with DG_HIT_F_MATCH6). */
@@ -149,6 +150,26 @@ static inline size_t
 dg_hit_msg_kept(const struct dg_hit_record *r)
 {
 	return r->msg_len < DG_HIT_MSG_MAX ? r->msg_len : DG_HIT_MSG_MAX;
+}
+
+enum {
+	DG_HIT_CELL = 64, /**< bytes of one element of a worker's record ring */
+	/** Cells of a whole record. */
+	DG_HIT_CELLS_MAX = sizeof(struct dg_hit_record) / DG_HIT_CELL,
+};
+
+/**
+ * Cells (DG_HIT_CELL bytes) of @p r a worker's ring carries: the head and the kept
+ * message, or the whole record when match is used (a trigger other than the question).
+ * Read from the first cell alone, so that a reader can take the rest after it.
+ */
+static inline unsigned int
+dg_hit_cells(const struct dg_hit_record *r)
+{
+	if (r->trigger != DG_HIT_TRIGGER_QNAME)
+		return DG_HIT_CELLS_MAX;
+	return (unsigned int)((offsetof(struct dg_hit_record, msg) + dg_hit_msg_kept(r) +
+			       DG_HIT_CELL - 1) / DG_HIT_CELL);
 }
 
 /** Maps a worker TSC to wall-clock time: unix_ns = unix_ns0 + (tsc - tsc0) / hz s. */

@@ -16,6 +16,9 @@
 
 /* Ten cache lines, and a multiple of 4 bytes as DPDK ring elements must be. */
 _Static_assert(sizeof(struct dg_hit_record) == 10 * 64, "hit record size");
+/* dg_hit_cells() reads the first cell only */
+_Static_assert(offsetof(struct dg_hit_record, trigger) < DG_HIT_CELL &&
+	       offsetof(struct dg_hit_record, msg_len) + 2 <= DG_HIT_CELL, "first cell");
 
 static const char *const trigger_names[DG_HIT_TRIGGER_COUNT] = {
 	[DG_HIT_TRIGGER_QNAME] = "qname",

@@ -349,12 +349,17 @@ if want hitlog; then
 	for r in $(seq 1 "$rounds"); do
 		run_dnsgate "$r" hl "$base_n" "$dg" log-off
 		dg_extra=$work/log.ini run_dnsgate "$r" hl "$base_n" "$dg" log-on
+		[ -n "${DG_BEFORE:-}" ] && run_dnsgate "$r" hl "$base_n" "$DG_BEFORE" before-log-off &&
+			dg_extra=$work/log.ini run_dnsgate "$r" hl "$base_n" "$DG_BEFORE" before-log-on
 	done
-	awk -F'\t' '$2 == "hl" {c[$1, $3] = $8; r[$1] = 1}
-		END {n = 0; for (k in r) d[++n] = c[k, "log-on"] - c[k, "log-off"]; asort(d)
-		     printf "   own cycles a record: %.1f (median of %d rounds)\n", \
-			n % 2 ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2, n}' "$work/raw.tsv" |
-		tee "$out/hitlog.txt"
+	for who in "" ${DG_BEFORE:+before-}; do
+		awk -F'\t' -v w="$who" '$2 == "hl" {c[$1, $3] = $8; r[$1] = 1}
+			END {n = 0; for (k in r) if ((k, w "log-on") in c)
+				d[++n] = c[k, w "log-on"] - c[k, w "log-off"]; asort(d)
+			     printf "   %sown cycles a record: %.1f (median of %d rounds)\n", \
+				w == "" ? "" : "previous build (DG_BEFORE): ",
+				n % 2 ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2, n}' "$work/raw.tsv"
+	done | tee "$out/hitlog.txt"
 fi
 cp "$work/raw.tsv" "$out/raw-all.tsv"
 awk -F'\t' '$2 == "benign" || $2 == "b1" || $2 == "b100"' "$work/raw.tsv" >"$out/raw.tsv"

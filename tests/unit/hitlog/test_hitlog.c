@@ -786,8 +786,40 @@ test_hitlog_json_trigger_and_match(void)
 	CU_ASSERT_STRING_EQUAL(dg_hit_trigger_name(DG_HIT_TRIGGER_COUNT), "unknown");
 }
 
+/*
+ * A record on a worker's ring takes the cells its head and kept message fill: a message
+ * that ends on a cell's last byte takes that cell, one byte more the next; a message
+ * longer than msg keeps DG_HIT_MSG_MAX; a match (trigger other than qname) takes all.
+ */
+static void
+test_hitlog_cells_head_and_message(void)
+{
+	const size_t head = offsetof(struct dg_hit_record, msg);
+	struct dg_hit_record r;
+
+	memset(&r, 0, sizeof(r));
+	CU_ASSERT_EQUAL(dg_hit_cells(&r), (head + DG_HIT_CELL - 1) / DG_HIT_CELL);
+	r.msg_len = (uint16_t)(3 * DG_HIT_CELL - head); /* the last byte of cell 3 */
+	CU_ASSERT_EQUAL(dg_hit_cells(&r), 3);
+	r.msg_len++; /* one past */
+	CU_ASSERT_EQUAL(dg_hit_cells(&r), 4);
+	r.msg_len = DG_HIT_MSG_MAX;
+	CU_ASSERT_EQUAL(dg_hit_cells(&r), (head + DG_HIT_MSG_MAX + DG_HIT_CELL - 1) / DG_HIT_CELL);
+	r.msg_len = UINT16_MAX;
+	CU_ASSERT_EQUAL(dg_hit_cells(&r), (head + DG_HIT_MSG_MAX + DG_HIT_CELL - 1) / DG_HIT_CELL);
+	CU_ASSERT(dg_hit_cells(&r) < DG_HIT_CELLS_MAX);
+	r.msg_len = 40;
+	r.trigger = DG_HIT_TRIGGER_CNAME;
+	CU_ASSERT_EQUAL(dg_hit_cells(&r), DG_HIT_CELLS_MAX);
+	CU_ASSERT_EQUAL(DG_HIT_CELLS_MAX * DG_HIT_CELL, sizeof(r));
+	/* the reader decides from the first cell alone */
+	CU_ASSERT(offsetof(struct dg_hit_record, trigger) < DG_HIT_CELL);
+	CU_ASSERT(offsetof(struct dg_hit_record, msg_len) + 2 <= DG_HIT_CELL);
+}
+
 DG_TEST_MAIN("hitlog",
-	     DG_TEST(test_hitlog_json_trigger_and_match),
+	     DG_TEST(test_hitlog_cells_head_and_message),
+	DG_TEST(test_hitlog_json_trigger_and_match),
 	DG_TEST(test_hitlog_json_vlan_stack),
 	DG_TEST(test_hitlog_rotate_size_boundary),
 	DG_TEST(test_hitlog_rotate_gzip_keep),
