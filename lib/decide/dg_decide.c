@@ -479,7 +479,7 @@ dg_decide_burst(struct dg_decide *d, const struct dg_decide_policy *pol, uint64_
 	enum dg_fwd_reason reason[DG_DECIDE_BURST_MAX];
 	uint8_t idx[DG_DECIDE_BURST_MAX];
 	uint64_t quar = 0; /* bit i: frame i's source is quarantined */
-	unsigned int i, j, k = 0, nq = 0, out = 0;
+	unsigned int i, j, k = 0, nq = 0, not_dns = 0, out = 0;
 
 	d->n_hits = 0;
 	d->n_samples = 0;
@@ -503,6 +503,8 @@ dg_decide_burst(struct dg_decide *d, const struct dg_decide_policy *pol, uint64_
 				   (disp[i] = (uint8_t)decide_encdns(d, pol, now, &f[i], &pk[i])) !=
 					   DG_DISP_FORWARD) {
 				out++;
+			} else if (r == DG_FWD_NOT_DNS_PORT) {
+				not_dns++; /* most of a link: counted once a burst, below */
 			} else {
 				dg_decide_cnt_add(&c->fwd[r], 1);
 			}
@@ -539,6 +541,7 @@ dg_decide_burst(struct dg_decide *d, const struct dg_decide_policy *pol, uint64_
 	/* Misses need no more than a count, kept here: a counter in memory bumped once a
 	 * frame would chain every frame through a store and a reload. */
 	dg_decide_cnt_add(&c->queries, nq);
+	dg_decide_cnt_add(&c->fwd[DG_FWD_NOT_DNS_PORT], not_dns);
 	if (k == 0)
 		return out;
 	if (pol->delta == NULL)
