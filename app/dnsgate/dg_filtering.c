@@ -193,7 +193,7 @@ tcp_block(const struct dg_app *app, struct dg_worker *wk, const struct dg_decide
 
 	if (d == DG_DISP_ANSWER) {
 		/* The message is read from the segment or the flow: build before rewriting. */
-		if (dg_dns_forge_msg(f->data, &a->q, a->kind, &app->dcfg.answer, &a->ovr,
+		if (dg_dns_forge_msg(f->data, a->q, a->kind, &app->dcfg.answer, &a->ovr,
 				     wk->scratch, DG_SCRATCH_LEN, &dlen) == 0 &&
 		    (ans = rte_pktmbuf_alloc(m->pool)) != NULL)
 			rc = dg_tcp_forge_answer(flow, frame, p, seg, wk->scratch, dlen,

@@ -243,9 +243,10 @@ decide_block(struct dg_decide *d, const struct dg_decide_policy *pol, uint64_t n
 	/* quarantine is policy, not a listed threat: EDE 17 Filtered (RFC 8914) */
 	if (is_quarantine(pol, meta))
 		a->ovr.ede_code = DG_DNS_EDE_FILTERED;
-	a->q = *p;
+	/* The answer reads the query where it is; an unusable OPT is answered without one. */
 	if (p->blk == DG_PKT_BLK_ANSWER_NO_OPT)
-		a->q.edns = 0;
+		p->edns = 0;
+	a->q = p;
 	return DG_DISP_ANSWER;
 }
 
@@ -292,14 +293,14 @@ answer_done(struct dg_decide *d, const struct dg_decide_policy *pol, uint64_t no
 	    bool truncated, enum dg_fwd_reason reason, bool staged)
 {
 	if (ans_len == 0) {
-		account(d, pol, now, f, &a->q, a->meta, a->ident_id, DG_ACTION_DROP, reason, 0, 0,
+		account(d, pol, now, f, a->q, a->meta, a->ident_id, DG_ACTION_DROP, reason, 0, 0,
 			staged);
 		return;
 	}
 	dg_decide_cnt_add(&d->cnt->answered, 1);
 	if (truncated)
 		dg_decide_cnt_add(&d->cnt->truncated, 1);
-	account(d, pol, now, f, &a->q, a->meta, a->ident_id, a->meta->action, DG_FWD_NONE,
+	account(d, pol, now, f, a->q, a->meta, a->ident_id, a->meta->action, DG_FWD_NONE,
 		truncated ? DG_HIT_F_TC : 0, ans_len, staged);
 }
 
@@ -315,7 +316,7 @@ enum dg_disp
 dg_decide_answer_udp(struct dg_decide *d, const struct dg_decide_policy *pol, uint64_t now,
 		     struct dg_frame *f, const struct dg_decide_answer *a)
 {
-	const struct dg_pkt *q = &a->q;
+	const struct dg_pkt *q = a->q;
 	struct dg_hit_record *r = hit_slot(d);
 	size_t out_len, dns_off;
 	bool tc;

@@ -226,7 +226,8 @@ struct dg_decide_answer {
 	uint32_t ident_id;
 	enum dg_answer_kind kind;
 	struct dg_answer_ovr ovr;
-	struct dg_pkt q;        /**< the query as the answer must see it (OPT dropped if unusable) */
+	const struct dg_pkt *q; /**< the query as the answer must see it: the caller's, its OPT
+				 *   cleared if unusable; valid while the caller's query is */
 };
 
 /**
@@ -236,7 +237,8 @@ struct dg_decide_answer {
  * decides, except an answer: then @p a is filled and the caller builds the answer
  * (dg_decide_answer_udp(), or its own framing from dg_dns_forge_msg()) and reports the
  * outcome with dg_decide_answer_done(). Appends at most one hit record to d->hits or one
- * sample to d->samples (neither count is reset).
+ * sample to d->samples (neither count is reset). A pending answer points at @p p (its
+ * OPT cleared where the answer must go without one): keep @p p until the answer is done.
  *
  * @return DG_DISP_FORWARD, DG_DISP_DROP or DG_DISP_ANSWER (pending in @p a).
  */
