@@ -60,7 +60,8 @@ if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" "$root" -Dbuildtype=release >/dev/null
 fi
 ninja -C "$build" app/dnsgate/dnsgate tools/pcapgen/dnsgate-pcapgen \
-	tools/dnsgatectl/dnsgatectl tools/bench/rxgap/bench_rxgap tools/bench/mklist >/dev/null
+	tools/dnsgatectl/dnsgatectl tools/bench/rxgap/bench_rxgap tools/bench/mklist \
+	tools/bench/burst/bench_burst >/dev/null
 dg=$build/app/dnsgate/dnsgate
 pcapgen=$build/tools/pcapgen/dnsgate-pcapgen
 
@@ -248,6 +249,21 @@ want replay && for r in $(seq 1 "$rounds"); do
 	done
 done
 
+# A hit lookup, per list size: bench_burst's lookup cycles a frame on the 100%-blocked
+# capture (every query listed), best of its passes; the report sets it against testpmd's.
+if want replay; then
+	: >"$out/hitlookup.tsv"
+	for n in $sizes; do
+		"$build/tools/bench/burst/bench_burst" "$work/b100-$n.pcap" "$work/list-$n.txt" |
+			awk -v n="$n" '/listed/ {for (i = 1; i <= NF; i++) if ($i == "listed") l = $(i + 1)
+			    gsub(/[%,]/, "", l)}
+			    /^TSC cycles per frame/ {gsub(",", ""); print n "\t" $8 "\t" l}' \
+			>>"$out/hitlookup.tsv"
+	done
+	awk -F'\t' '{printf "   hit lookup, %s entries: %s cycles (listed %s%%)\n", $1, $2, $3}' \
+		"$out/hitlookup.tsv"
+fi
+
 # One MIX's configurations: the median Mpps over rounds that ran (a run with no sample counts
 # 0 and is left out), and the median over rounds of the per-round ratio to BASE-LABEL.
 ratios() { # MIX BASE-LABEL MEAN-FRAME-BYTES
@@ -406,7 +422,7 @@ fi
 want replay || exit 0
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 python3 "$here/lab/report.py" --raw "$out/raw.tsv" --out "$out" --swap "$out/swap.json" \
-	--device "$out/device.txt" \
+	--device "$out/device.txt" --hitlookup "$out/hitlookup.tsv" \
 	--meta "date=$start" --meta "machine=$(nproc) CPUs, $cpu, $(uname -r)" \
 	--meta "load=$load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after" \
 	--meta "frames=$frames frames a capture, $flen${MIX_OPTS:+, pcapgen $MIX_OPTS}" \
