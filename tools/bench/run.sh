@@ -232,6 +232,18 @@ run_dnsgate() { # ROUND MIX CONFIG(off|SIZE) [BINARY LABEL [NQ: queues and worke
 		"$(cat "$work/rss")" >>"$work/raw.tsv"
 }
 
+# This build with SIZE entries and, with DG_BEFORE, the other binary beside it; the order
+# alternates round by round, so that whatever the slot costs falls on both alike.
+run_pair() { # ROUND MIX SIZE
+	if [ -n "${DG_BEFORE:-}" ] && [ $(($1 % 2)) -eq 0 ]; then
+		run_dnsgate "$1" "$2" "$3" "$DG_BEFORE" "before-$3"
+		run_dnsgate "$1" "$2" "$3"
+	else
+		run_dnsgate "$1" "$2" "$3"
+		if [ -n "${DG_BEFORE:-}" ]; then run_dnsgate "$1" "$2" "$3" "$DG_BEFORE" "before-$3"; fi
+	fi
+}
+
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 : >"$work/raw.tsv"
@@ -241,8 +253,7 @@ want replay && for r in $(seq 1 "$rounds"); do
 		run_testpmd "$r" "$m"
 		run_dnsgate "$r" "$m" off
 		for n in $sizes; do
-			run_dnsgate "$r" "$m" "$n"
-			[ -n "${DG_BEFORE:-}" ] && run_dnsgate "$r" "$m" "$n" "$DG_BEFORE" "before-$n"
+			run_pair "$r" "$m" "$n"
 		done
 		awk -v r="$r" -v m="$m" '$1 == r && $2 == m {printf "   round %s %-6s %-9s %7.3f Mpps\n", r, m, $3, $4}' \
 			"$work/raw.tsv"
@@ -295,8 +306,7 @@ if want carrier; then
 	for r in $(seq 1 "$rounds"); do
 		run_testpmd "$r" carrier
 		for n in $carrier_sizes; do
-			run_dnsgate "$r" carrier "$n"
-			[ -n "${DG_BEFORE:-}" ] && run_dnsgate "$r" carrier "$n" "$DG_BEFORE" "before-$n"
+			run_pair "$r" carrier "$n"
 		done
 	done
 	ratios carrier testpmd "$clen" | tee "$out/carrier.txt"
