@@ -235,12 +235,11 @@ run_dnsgate() { # ROUND MIX CONFIG(off|SIZE) [BINARY LABEL [NQ: queues and worke
 # This build with SIZE entries and, with DG_BEFORE, the other binary beside it; the order
 # alternates round by round, so that whatever the slot costs falls on both alike.
 run_pair() { # ROUND MIX SIZE
-	if [ -n "${DG_BEFORE:-}" ] && [ $(($1 % 2)) -eq 0 ]; then
-		run_dnsgate "$1" "$2" "$3" "$DG_BEFORE" "before-$3"
-		run_dnsgate "$1" "$2" "$3"
-	else
-		run_dnsgate "$1" "$2" "$3"
-		if [ -n "${DG_BEFORE:-}" ]; then run_dnsgate "$1" "$2" "$3" "$DG_BEFORE" "before-$3"; fi
+	local first=$(($1 % 2 == 0))
+	[ -n "${DG_BEFORE:-}" ] && [ "$first" = 1 ] && run_dnsgate "$@" "$DG_BEFORE" "before-$3"
+	run_dnsgate "$@"
+	if [ -n "${DG_BEFORE:-}" ] && [ "$first" = 0 ]; then
+		run_dnsgate "$@" "$DG_BEFORE" "before-$3"
 	fi
 }
 
